@@ -1,0 +1,69 @@
+package hot_manifest
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
+)
+
+// BuildSuffix is the file name suffix of build manifests. The compiler
+// writes one beside each plugin: "x.cbus.so" has "x.cbus.json".
+const BuildSuffix = ".cbus.json"
+
+// Build is the build manifest the compiler writes beside each plugin it
+// publishes: what went into the build, so the loader, the manifest of
+// loaded plugins and tools can tell one build from another.
+type Build struct {
+	// BinaryID is the plugin's binary ID.
+	BinaryID string `json:"binaryId"`
+	// BinaryVersion is the plugin's binary version.
+	BinaryVersion string `json:"binaryVersion"`
+	// BuildHash is the content hash of the build's inputs: the sources of
+	// the hot packages, the pins and the flags. Same hash, same build.
+	BuildHash string `json:"buildHash"`
+	// BuildPrefix is the per-build import-path prefix of the hot packages.
+	BuildPrefix string `json:"buildPrefix,omitempty"`
+	// GoVersion is the Go toolchain that built the plugin.
+	GoVersion string `json:"goVersion"`
+	// Flags are the build flags mirrored from the host (e.g. "-trimpath").
+	Flags []string `json:"flags,omitempty"`
+	// HostPins are the modules pinned to the host's versions.
+	HostPins []Pin `json:"hostPins,omitempty"`
+	// ConfigIDs are the config IDs of the plugin's factories, sorted.
+	ConfigIDs []string `json:"configIds,omitempty"`
+	// Packages are the import paths of the hot packages, as in the sources.
+	Packages []string `json:"packages,omitempty"`
+}
+
+// Pin is one module pinned to the version or replacement the host has.
+type Pin struct {
+	// Path is the module path.
+	Path string `json:"path"`
+	// Version is the module version ("(devel)" for the host's main module).
+	Version string `json:"version,omitempty"`
+	// Replace is the replacement: a directory or "path@version".
+	Replace string `json:"replace,omitempty"`
+}
+
+// BuildPath returns the build manifest path for a plugin path.
+func BuildPath(pluginPath string) string {
+	return strings.TrimSuffix(pluginPath, hot_plugin.PluginSuffix) + BuildSuffix
+}
+
+// ReadBuild reads the build manifest of the plugin at pluginPath.
+// A plugin without one returns an error that satisfies os.IsNotExist.
+func ReadBuild(pluginPath string) (*Build, error) {
+	path := BuildPath(pluginPath)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	b := &Build{}
+	if err := json.Unmarshal(data, b); err != nil {
+		return nil, fmt.Errorf("read build manifest %s: %w", path, err)
+	}
+	return b, nil
+}

@@ -1,0 +1,137 @@
+package hot_plugin
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/aperturerobotics/controllerbus/config"
+	"github.com/aperturerobotics/controllerbus/controller"
+)
+
+// Resolver is the controller.FactoryResolver of one plugin build.
+//
+// The factories it hands out carry the resolver's context
+// (controller.FactoryWithContext): when it is canceled, controllerbus stops
+// every controller they built. They convert configs made by another build
+// of the plugin (same config ID, another Go type) before constructing, and
+// recover panics in Construct and in the controllers' methods.
+type Resolver struct {
+	ctx           context.Context
+	id            string
+	binaryVersion string
+	factories     map[string]controller.Factory
+	configIDs     []string
+	live          liveSet
+}
+
+// NewResolver builds a resolver over factories. nil factories are skipped;
+// two factories with one config ID are an error. ctx is the plugin's
+// lifetime: cancel it to stop every controller the factories built.
+func NewResolver(
+	ctx context.Context,
+	binaryID, binaryVersion string,
+	factories []controller.Factory,
+) (*Resolver, error) {
+	r := &Resolver{
+		ctx:           ctx,
+		id:            binaryID,
+		binaryVersion: binaryVersion,
+		factories:     make(map[string]controller.Factory, len(factories)),
+	}
+	for _, f := range factories {
+		if f == nil {
+			continue
+		}
+		id := f.GetConfigID()
+		if _, dup := r.factories[id]; dup {
+			return nil, fmt.Errorf("plugin %s: two factories for config ID %q", binaryID, id)
+		}
+		r.factories[id] = f
+		r.configIDs = append(r.configIDs, id)
+	}
+	slices.Sort(r.configIDs)
+	return r, nil
+}
+
+// GetResolverID returns "hotbus/plugin/<binary ID>".
+func (r *Resolver) GetResolverID() string {
+	return "hotbus/plugin/" + r.id
+}
+
+// GetResolverVersion returns the version of the plugin contract.
+func (r *Resolver) GetResolverVersion() controller.Version {
+	return Version
+}
+
+// GetBinaryVersion returns the binary version of the plugin build.
+func (r *Resolver) GetBinaryVersion() string {
+	return r.binaryVersion
+}
+
+// GetConfigIDs returns the config IDs the resolver has factories for, sorted.
+func (r *Resolver) GetConfigIDs() []string {
+	return slices.Clone(r.configIDs)
+}
+
+// GetConfigCtorByID returns a config constructor for id, or nil, nil if the
+// plugin has no factory for it or was dropped.
+func (r *Resolver) GetConfigCtorByID(ctx context.Context, id string) (config.Constructor, error) {
+	f := r.lookup(id)
+	if f == nil {
+		return nil, nil
+	}
+	return configCtor{f}, nil
+}
+
+// GetFactoryMatchingConfig returns the factory for conf's config ID, or nil,
+// nil if the plugin has none or was dropped. A config made by another build
+// that can't be converted to this build's type is an error.
+func (r *Resolver) GetFactoryMatchingConfig(ctx context.Context, conf config.Config) (controller.Factory, error) {
+	if conf == nil {
+		return nil, nil
+	}
+	f := r.lookup(conf.GetConfigID())
+	if f == nil {
+		return nil, nil
+	}
+	if _, err := ConvertConfig(conf, f.ConstructConfig); err != nil {
+		return nil, fmt.Errorf("plugin %s: %w", r.id, err)
+	}
+	return &factory{Factory: f, r: r}, nil
+}
+
+// WaitStopped waits until every controller built by the resolver's
+// factories has returned from Execute and been closed, or ctx ends.
+func (r *Resolver) WaitStopped(ctx context.Context) error {
+	return r.live.wait(ctx)
+}
+
+// lookup returns the factory for id while the plugin is live.
+func (r *Resolver) lookup(id string) controller.Factory {
+	if r.ctx.Err() != nil {
+		return nil
+	}
+	return r.factories[id]
+}
+
+// configCtor is a config.Constructor over a factory.
+type configCtor struct {
+	f controller.Factory
+}
+
+// GetConfigID returns the config ID.
+func (c configCtor) GetConfigID() string {
+	return c.f.GetConfigID()
+}
+
+// ConstructConfig constructs an empty config.
+func (c configCtor) ConstructConfig() config.Config {
+	return c.f.ConstructConfig()
+}
+
+// _ is a type assertion
+var (
+	_ controller.FactoryResolver = ((*Resolver)(nil))
+	_ Releasable                 = ((*Resolver)(nil))
+)

@@ -16,15 +16,14 @@ import (
 // the host down.
 type trackedController struct {
 	controller.Controller
-	plugin string
-	live   *liveSet
-	close  sync.Once
+	r     *Resolver
+	close sync.Once
 }
 
-// newTrackedController wraps ctrl and adds it to live.
-func newTrackedController(ctrl controller.Controller, plugin string, live *liveSet) *trackedController {
-	live.add()
-	return &trackedController{Controller: ctrl, plugin: plugin, live: live}
+// newTrackedController wraps ctrl and adds it to r's live set.
+func newTrackedController(ctrl controller.Controller, r *Resolver) *trackedController {
+	r.live.add()
+	return &trackedController{Controller: ctrl, r: r}
 }
 
 // Unwrap returns the controller the plugin's factory built.
@@ -41,8 +40,9 @@ func (c *trackedController) HandleDirective(ctx context.Context, di directive.In
 // Execute forwards to the controller; a panic is returned as an error, so
 // controllerbus retries with backoff.
 func (c *trackedController) Execute(ctx context.Context) (err error) {
-	c.live.add()
-	defer c.live.done()
+	c.r.live.add()
+	defer c.r.live.done()
+	c.r.markExecuting()
 	defer c.recoverTo(&err, "Execute")
 	return c.Controller.Execute(ctx)
 }
@@ -50,7 +50,7 @@ func (c *trackedController) Execute(ctx context.Context) (err error) {
 // Close forwards to the controller once and removes it from the live set.
 func (c *trackedController) Close() (err error) {
 	c.close.Do(func() {
-		defer c.live.done()
+		defer c.r.live.done()
 		defer c.recoverTo(&err, "Close")
 		err = c.Controller.Close()
 	})
@@ -61,7 +61,7 @@ func (c *trackedController) Close() (err error) {
 func (c *trackedController) recoverTo(err *error, method string) {
 	if p := recover(); p != nil {
 		*err = fmt.Errorf("plugin %s: controller %s: %s panicked: %v\n%s",
-			c.plugin, c.GetControllerInfo().GetId(), method, p, debug.Stack())
+			c.r.id, c.GetControllerInfo().GetId(), method, p, debug.Stack())
 	}
 }
 

@@ -39,7 +39,7 @@ func (f *factory) Construct(ctx context.Context, conf config.Config, opts contro
 	if err != nil || inner == nil {
 		return inner, err
 	}
-	return newTrackedController(inner, f.r.id, &f.r.live), nil
+	return newTrackedController(inner, f.r), nil
 }
 
 // _ is a type assertion

@@ -57,4 +57,8 @@ type Releasable interface {
 	// WaitStopped waits until every controller built by the resolver's
 	// factories has returned from Execute and been closed, or ctx ends.
 	WaitStopped(ctx context.Context) error
+	// Executing returns a channel that is closed when a controller built by
+	// the resolver's factories first enters Execute: the moment a reload
+	// has the new code running.
+	Executing() <-chan struct{}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/aperturerobotics/controllerbus/config"
 	"github.com/aperturerobotics/controllerbus/controller"
@@ -23,6 +24,8 @@ type Resolver struct {
 	factories     map[string]controller.Factory
 	configIDs     []string
 	live          liveSet
+	executing     chan struct{}
+	executingOnce sync.Once
 }
 
 // NewResolver builds a resolver over factories. nil factories are skipped;
@@ -38,6 +41,7 @@ func NewResolver(
 		id:            binaryID,
 		binaryVersion: binaryVersion,
 		factories:     make(map[string]controller.Factory, len(factories)),
+		executing:     make(chan struct{}),
 	}
 	for _, f := range factories {
 		if f == nil {
@@ -105,6 +109,17 @@ func (r *Resolver) GetFactoryMatchingConfig(ctx context.Context, conf config.Con
 // factories has returned from Execute and been closed, or ctx ends.
 func (r *Resolver) WaitStopped(ctx context.Context) error {
 	return r.live.wait(ctx)
+}
+
+// Executing returns a channel that is closed when a controller built by the
+// resolver's factories first enters Execute.
+func (r *Resolver) Executing() <-chan struct{} {
+	return r.executing
+}
+
+// markExecuting closes the Executing channel once.
+func (r *Resolver) markExecuting() {
+	r.executingOnce.Do(func() { close(r.executing) })
 }
 
 // lookup returns the factory for id while the plugin is live.

@@ -1,0 +1,65 @@
+package hot
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/aperturerobotics/controllerbus/bus"
+	"github.com/aperturerobotics/controllerbus/controller/configset"
+	configset_json "github.com/aperturerobotics/controllerbus/controller/configset/json"
+	"github.com/ghodss/yaml"
+	"github.com/sirupsen/logrus"
+)
+
+// ApplyConfigSetYAML applies a controllerbus config set in YAML (the format
+// of controllerbus's configset/json: a map of controller key to id, config
+// and rev) to the bus.
+//
+// Each entry is applied as soon as its config type is known. Entries for
+// controllers that a plugin provides wait until the loader has loaded it,
+// while the loader and compiler entries of the same file start at once;
+// a plain configset_json.UnmarshalYAML would wait for the plugin before
+// applying anything, and so forever.
+//
+// It returns an error for YAML it can't parse. Entries that fail later are
+// logged on le. The entries stay applied until ctx ends or release is
+// called.
+func ApplyConfigSetYAML(ctx context.Context, le *logrus.Entry, b bus.Bus, data []byte) (release func(), err error) {
+	var set configset_json.ConfigSet
+	if err := yaml.Unmarshal(data, &set); err != nil {
+		return nil, fmt.Errorf("parse config set: %w", err)
+	}
+	for _, key := range slices.Sorted(maps.Keys(set)) {
+		if cc := set[key]; cc == nil || cc.Id == "" {
+			return nil, fmt.Errorf("parse config set: controller %q: no id: every entry needs the config ID of its controller", key)
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	for _, key := range slices.Sorted(maps.Keys(set)) {
+		go applyEntry(ctx, le.WithField("controller-key", key), b, key, set[key])
+	}
+	return cancel, nil
+}
+
+// applyEntry resolves one config set entry, waiting for its config
+// constructor, and keeps it applied until ctx ends.
+func applyEntry(ctx context.Context, le *logrus.Entry, b bus.Bus, key string, cc *configset_json.ControllerConfig) {
+	le = le.WithField("config-id", cc.Id)
+	resolved, err := cc.Resolve(ctx, b)
+	if err != nil {
+		if ctx.Err() == nil {
+			le.WithError(err).Error("config set entry can't be applied: check its fields against the config type")
+		}
+		return
+	}
+	_, ref, err := b.AddDirective(configset.NewApplyConfigSet(configset.ConfigSet{key: resolved}), nil)
+	if err != nil {
+		le.WithError(err).Error("config set entry can't be applied")
+		return
+	}
+	le.Debug("config set entry applied")
+	<-ctx.Done()
+	ref.Release()
+}

@@ -1,0 +1,85 @@
+// Package hot is the front door of hotbus: hot reloading for controllerbus
+// applications. Edit a controller's Go source, and the running host process
+// swaps in the new code within about a second, without a restart, with the
+// controller's config carried over.
+//
+// # Using it
+//
+// A host registers the hotbus factories on its bus with [AddFactories] and
+// starts two controllers by config ID, usually from its config set YAML
+// (applied with [ApplyConfigSetYAML] or controllerbus's configset):
+//
+//	hot-loader:
+//	  id: hotbus/loader/filesystem
+//	  config: {dir: ./plugins, watch: true}
+//	hot-compiler:
+//	  id: hotbus/compiler
+//	  config:
+//	    workDir: .
+//	    packages: [./mycontroller]
+//	    outputDir: ./plugins
+//	    watch: true
+//	    pluginBinaryId: my-plugin
+//
+// Any other entry of the config set may then name a config ID that a plugin
+// provides: it starts when the plugin is loaded, and restarts on the new
+// code at every reload. The hot-builder command (cmd/hot-builder) is such a
+// host ("hot-builder daemon --config bus.yaml"), and also compiles plugins
+// without a host ("compile", "codegen").
+//
+// # The packages
+//
+//   - hot/plugin (hot_plugin) is the contract between host and plugin: a
+//     plugin's main package exports ControllerBusHotPlugin, a
+//     hot_plugin.HotPlugin built with hot_plugin.NewStaticPlugin, whose
+//     resolver hands the host the plugin's controller factories. The
+//     factories stop their controllers when the plugin is dropped and convert
+//     configs made by an older build of the plugin to their own type.
+//   - hot/compiler (hot_compiler) turns controller packages into a plugin:
+//     it analyzes them with go/packages (each must have NewFactory(bus.Bus)),
+//     generates the plugin's main package, copies the packages under a
+//     per-build import-path prefix, pins every other module to exactly what
+//     the host was built with, runs go build -buildmode=plugin with the
+//     host's flags, and publishes the plugin atomically with a build
+//     manifest. Its controller (config ID hotbus/compiler) watches the
+//     sources and rebuilds on every save.
+//   - hot/loader/filesystem (hot_loader_filesystem) loads every *.cbus.so in
+//     a directory after a preflight check, puts each plugin's resolver on
+//     the bus, and, watching the directory, swaps a new build of a plugin in
+//     for the old one: old controllers stop first, then the new build's
+//     start with the same configs.
+//   - hot/manifest (hot_manifest) records what is loaded (ids, versions,
+//     hashes, config IDs, state, last error): in code through a directive,
+//     and as a JSON file in the plugins directory.
+//
+// # Data flow
+//
+//	source edit ─▶ compiler controller (fsnotify, debounce)
+//	            ─▶ analysis ─▶ codegen + overlay modules + host pins
+//	            ─▶ go build -buildmode=plugin ─▶ atomic publish into the plugins dir
+//	loader controller (fsnotify) ─▶ preflight ─▶ plugin.Open ─▶ HotPlugin
+//	            ─▶ resolver on the bus ─▶ old controllers stopped, new ones started
+//	            ─▶ manifest updated
+//
+// # Go plugins, and how hotbus deals with them
+//
+// Go plugins are Linux (and macOS) only, need cgo, and have hard rules:
+//
+//   - Every package a plugin shares with the host must be built from the same
+//     source with the same flags, or plugin.Open fails with "plugin was built
+//     with a different version of package". The compiler reads the host's
+//     build info and mirrors it: module versions and replaces, -trimpath,
+//     tags, CGO_ENABLED, -race. The loader compares the linker's package
+//     hashes of the plugin and the host before opening, and says which
+//     package differs and why, instead of letting the runtime fail.
+//   - A package loaded once can't be loaded again in another version. So the
+//     packages being reloaded are copied under an import-path prefix unique
+//     to each build: every build is new code to the runtime.
+//   - A plugin can't be unloaded (golang/go#20461). Dropping a plugin stops
+//     its controllers and removes its resolver; its code stays mapped. Each
+//     reload costs the size of the new code in memory, which is fine for a
+//     development session and measured in BENCHMARKS.md.
+//   - plugin.Open caches by path and remembers failures. The loader opens a
+//     private copy of each file under a unique name and checks a file before
+//     opening it, since a failed open can't be undone either.
+package hot

@@ -1,0 +1,16 @@
+module example.com/reload
+
+go 1.25.0
+
+require (
+	github.com/aperturerobotics/controllerbus v0.53.4
+	github.com/aperturerobotics/protobuf-go-lite v0.14.0
+	github.com/sirupsen/logrus v1.9.5-0.20260508084601-d4a50659cfd6
+)
+
+require (
+	github.com/aperturerobotics/json-iterator-lite v1.1.0 // indirect
+	github.com/aperturerobotics/util v1.34.7 // indirect
+	github.com/pkg/errors v0.9.1 // indirect
+	golang.org/x/sys v0.45.0 // indirect
+)

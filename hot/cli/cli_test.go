@@ -1,0 +1,112 @@
+package hot_cli_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	// The test binary is the plugins' host: it must be able to load them.
+	_ "plugin"
+	"strings"
+	"testing"
+
+	hot_cli "github.com/hotbus/hotbus/hot/cli"
+	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
+	"github.com/sirupsen/logrus"
+)
+
+// boilerplatePkg is controllerbus's example controller, from the module cache.
+const boilerplatePkg = "github.com/aperturerobotics/controllerbus/example/boilerplate/controller"
+
+// run runs hot-builder with args and environment vars, returning the
+// exit code, stdout and stderr.
+func run(t *testing.T, vars map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	l := logrus.New()
+	l.Out = &stderr
+	code := hot_cli.Run(context.Background(), &hot_cli.Env{
+		Stdout: &stdout,
+		Stderr: &stderr,
+		Logger: logrus.NewEntry(l),
+		Getenv: func(k string) string { return vars[k] },
+	}, args)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestHelpOnEveryCommand(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"compile", "--help"}, {"codegen", "-h"}, {"help", "compile"}} {
+		code, _, stderr := run(t, nil, args...)
+		if code != 0 || !strings.Contains(stderr, "Usage: hot-builder") {
+			t.Errorf("%v: exit %d, stderr:\n%s", args, code, stderr)
+		}
+	}
+	if code, _, stderr := run(t, nil, "compile", "--help"); !strings.Contains(stderr, "HOTBUS_OUTPUT") {
+		t.Errorf("compile --help (exit %d) does not list the environment variables:\n%s", code, stderr)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{}, {"nope"}, {"compile"}, {"compile", "--bad-flag"}} {
+		if code, _, stderr := run(t, nil, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2; stderr:\n%s", args, code, stderr)
+		}
+	}
+}
+
+func TestCompileWithEnvironmentFallbacks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a plugin")
+	}
+	dir := t.TempDir()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{
+		"HOTBUS_WORK_DIR":       "../..",
+		"HOTBUS_CODEGEN_DIR":    filepath.Join(dir, "codegen"),
+		"HOTBUS_OUTPUT":         filepath.Join(dir, "plugins", "bp-{buildHash}.cbus.so"),
+		"HOTBUS_BINARY_ID":      "bp",
+		"HOTBUS_BINARY_VERSION": "1.2.3+{buildHash}",
+		"HOTBUS_HOST_BINARY":    self,
+	}
+	code, stdout, stderr := run(t, vars, "compile", boilerplatePkg)
+	if code != 0 {
+		t.Fatalf("compile: exit %d:\n%s", code, stderr)
+	}
+	path := strings.TrimSpace(stdout)
+	if !strings.HasPrefix(filepath.Base(path), "bp-") || filepath.Dir(path) != filepath.Join(dir, "plugins") {
+		t.Errorf("plugin path %q does not follow HOTBUS_OUTPUT", path)
+	}
+	m, err := hot_manifest.ReadBuild(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.BinaryID != "bp" || m.BinaryVersion != "1.2.3+"+m.BuildHash {
+		t.Errorf("manifest %+v does not follow the environment", m)
+	}
+
+	code, stdout2, stderr := run(t, vars, "compile", "--binary-version", "1.2.3+{buildHash}", boilerplatePkg)
+	if code != 0 || strings.TrimSpace(stdout2) != path || !strings.Contains(stderr, "up to date") {
+		t.Errorf("second compile: exit %d, path %q, stderr:\n%s", code, stdout2, stderr)
+	}
+}
+
+func TestCodegenKeepsTheTree(t *testing.T) {
+	dir := t.TempDir()
+	code, stdout, stderr := run(t, nil, "codegen", "--work-dir", "../..", "--codegen-dir", dir, "--binary-id", "bp", boilerplatePkg)
+	if code != 0 {
+		t.Fatalf("codegen: exit %d:\n%s", code, stderr)
+	}
+	tree := strings.TrimSpace(stdout)
+	if !strings.HasPrefix(tree, dir) {
+		t.Fatalf("tree %q is not under the codegen dir %s", tree, dir)
+	}
+	for _, f := range []string{"plugin/go.mod", "plugin/plugin.go", "modules/github.com/aperturerobotics/controllerbus/go.mod",
+		"modules/github.com/aperturerobotics/controllerbus/example/boilerplate/controller/controller.go"} {
+		if _, err := os.Stat(filepath.Join(tree, f)); err != nil {
+			t.Errorf("the tree lacks %s: %v", f, err)
+		}
+	}
+}

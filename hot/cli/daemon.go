@@ -1,0 +1,63 @@
+package hot_cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/aperturerobotics/controllerbus/core"
+	"github.com/hotbus/hotbus/hot"
+)
+
+// daemonDoc is the help text of the daemon command.
+const daemonDoc = `Runs a controllerbus host with the hotbus factories (the filesystem loader
+and the compiler) registered, and applies the config set YAML given by
+--config, until interrupted. Relative paths in the YAML (dir, workDir,
+outputDir) resolve against the current directory.
+
+Run it from your own module, which requires github.com/hotbus/hotbus:
+
+  go run github.com/hotbus/hotbus/cmd/hot-builder daemon --config bus.yaml
+
+Entries for controllers that a plugin provides start once the loader has
+loaded the plugin, and restart on the new code at every reload.`
+
+// runDaemon runs a host that applies a config set until ctx ends.
+func runDaemon(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "daemon", "", daemonDoc)
+	configPath := fs.String("config", env.Getenv("HOTBUS_CONFIG"), envFlag("config set YAML to apply", "HOTBUS_CONFIG"))
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() != 0 {
+		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
+	}
+	if *configPath == "" {
+		return usageError{"--config is required: the config set YAML to apply (e.g. bus.yaml)"}
+	}
+	data, err := os.ReadFile(*configPath)
+	if err != nil {
+		return fmt.Errorf("read config set: %w", err)
+	}
+
+	le := env.Logger.WithField("config", *configPath)
+	b, sr, err := core.NewCoreBus(ctx, env.Logger)
+	if err != nil {
+		return fmt.Errorf("start bus: %w", err)
+	}
+	hot.AddFactories(b, sr)
+	release, err := hot.ApplyConfigSetYAML(ctx, env.Logger, b, data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *configPath, err)
+	}
+	defer release()
+	le.Info("daemon running; Ctrl-C to stop")
+	<-ctx.Done()
+	le.Info("daemon stopping")
+	return nil
+}

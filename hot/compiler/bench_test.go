@@ -1,0 +1,49 @@
+package hot_compiler_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	hot_compiler "github.com/hotbus/hotbus/hot/compiler"
+)
+
+// BenchmarkAnalyze loads and checks controllerbus's boilerplate package.
+func BenchmarkAnalyze(b *testing.B) {
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := hot_compiler.Analyze(ctx, repoRoot, []string{boilerplatePkg}, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGenerateMain generates the plugin main of the golden test.
+func BenchmarkGenerateMain(b *testing.B) {
+	for b.Loop() {
+		if _, err := hot_compiler.GenerateMain(goldenSpec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCodegen runs Compiler.Codegen on the fixture: analysis, the
+// overlay copy and the generated module, without go build.
+func BenchmarkCodegen(b *testing.B) {
+	dir := expandFixture(b, "fixture")
+	c, err := hot_compiler.NewCompiler(hot_compiler.Options{
+		WorkDir:    filepath.Join(dir, "app"),
+		Packages:   []string{"./ctrl"},
+		CodegenDir: filepath.Join(dir, "codegen"),
+		BinaryID:   "fixture",
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := c.Codegen(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

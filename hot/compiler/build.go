@@ -1,0 +1,215 @@
+package hot_compiler
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// BuildError is a failed go build of the plugin: usually a compile error
+// in the user's code. Output is the go command's output with the overlay
+// paths and import paths rewritten to the user's original ones.
+type BuildError struct {
+	// BinaryID is the plugin being built.
+	BinaryID string
+	// Packages are the hot packages, as in the sources.
+	Packages []string
+	// Output is the rewritten compiler output.
+	Output string
+	// Err is the go command's exit error.
+	Err error
+}
+
+// Error returns the compiler output after a one-line summary.
+func (e *BuildError) Error() string {
+	return fmt.Sprintf("build plugin %s (%s): %v; nothing was published:\n%s",
+		e.BinaryID, strings.Join(e.Packages, ", "), e.Err, strings.TrimRight(e.Output, "\n"))
+}
+
+// Unwrap returns the go command's error.
+func (e *BuildError) Unwrap() error {
+	return e.Err
+}
+
+// MissingModuleError is a module the offline build needs that is not in
+// the module cache.
+type MissingModuleError struct {
+	// Module and Version name what is missing.
+	Module, Version string
+	// Output is the go command's output.
+	Output string
+}
+
+// Error names the module and the command that fetches it.
+func (e *MissingModuleError) Error() string {
+	return fmt.Sprintf("module %s@%s is not in the module cache, and plugin builds run offline (GOPROXY=off): "+
+		"run `go mod download %s@%s` and build again:\n%s", e.Module, e.Version, e.Module, e.Version, strings.TrimRight(e.Output, "\n"))
+}
+
+// GoVersionError is a go command of another version than the host's.
+type GoVersionError struct {
+	// GoCmd is the go command.
+	GoCmd string
+	// Host and Go are the host's and the go command's versions.
+	Host, Go string
+}
+
+// Error names both versions and what to do.
+func (e *GoVersionError) Error() string {
+	return fmt.Sprintf("the host was built with %s but %s is %s (GOTOOLCHAIN=local): plugins must be built by the host's exact Go version; "+
+		"install %s and put its go command first on PATH", e.Host, e.GoCmd, e.Go, e.Host)
+}
+
+// goTool is a checked go command.
+type goTool struct {
+	path, version, goroot string
+}
+
+// findGo returns the go command at path (or on PATH) if its version is
+// want.
+func findGo(ctx context.Context, path, want string) (*goTool, error) {
+	if path == "" {
+		p, err := exec.LookPath("go")
+		if err != nil {
+			return nil, fmt.Errorf("the go command was not found on PATH: install %s: %w", want, err)
+		}
+		path = p
+	}
+	cmd := exec.CommandContext(ctx, path, "env", "GOVERSION", "GOROOT")
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("run %s env: %w", path, err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) < 2 {
+		return nil, fmt.Errorf("run %s env: unexpected output %q", path, out)
+	}
+	t := &goTool{path: path, version: strings.TrimSpace(lines[0]), goroot: strings.TrimSpace(lines[1])}
+	if t.version != want {
+		return nil, &GoVersionError{GoCmd: path, Host: want, Go: t.version}
+	}
+	return t, nil
+}
+
+// buildEnv is the environment of the offline plugin build: in module
+// mode with go.sum filled from the module cache, or in the workspace
+// gowork (whose go.sum files must be complete).
+func buildEnv(hostEnv []string, gowork string) []string {
+	drop := map[string]bool{
+		"GOFLAGS": true, "GOWORK": true, "GOPROXY": true, "GOSUMDB": true, "GOTOOLCHAIN": true,
+		"GO111MODULE": true, "GONOSUMDB": true, "GONOSUMCHECK": true,
+	}
+	for _, k := range mirroredEnv {
+		drop[k] = true
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if !drop[k] {
+			env = append(env, kv)
+		}
+	}
+	if gowork == "" {
+		env = append(env, "GOFLAGS=-mod=mod -buildvcs=false", "GOWORK=off")
+	} else {
+		env = append(env, "GOFLAGS=-buildvcs=false", "GOWORK="+gowork)
+	}
+	env = append(env, "GOPROXY=off", "GOSUMDB=off", "GOTOOLCHAIN=local", "GO111MODULE=on")
+	return append(env, hostEnv...)
+}
+
+// lookupDisabled matches the go command's report of a module missing
+// from the cache in offline mode.
+var lookupDisabled = regexp.MustCompile(`([^\s:@]+)@([^\s:]+): module lookup disabled by GOPROXY=off`)
+
+// fillSums lists the plugin main package's dependencies in module mode
+// with -mod=mod, which writes go.sum from the module cache.
+func fillSums(ctx context.Context, goCmd string, t *Tree, flags, env []string) error {
+	args := []string{"list", "-deps"}
+	for _, f := range flags {
+		if strings.HasPrefix(f, "-tags=") {
+			args = append(args, f)
+		}
+	}
+	cmd := exec.CommandContext(ctx, goCmd, append(args, ".")...)
+	cmd.Dir = t.MainDir
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		if m := lookupDisabled.FindStringSubmatch(string(out)); m != nil {
+			return &MissingModuleError{Module: m[1], Version: m[2], Output: string(out)}
+		}
+		return fmt.Errorf("codegen: fill go.sum of %s: %w\n%s", t.MainDir, err, out)
+	}
+	return nil
+}
+
+// goBuild runs go build in the tree's main module, writing the plugin to
+// out.
+func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, out string, pkgs []*HotPackage, binaryID string) error {
+	args := append([]string{"build"}, flags...)
+	args = append(args, "-o", out, ".")
+	cmd := exec.CommandContext(ctx, goCmd, args...)
+	cmd.Dir = t.MainDir
+	cmd.Env = env
+	var output bytes.Buffer
+	cmd.Stdout = &output
+	cmd.Stderr = &output
+	err := cmd.Run()
+	if err == nil {
+		return nil
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("build plugin %s: canceled: %w", binaryID, context.Cause(ctx))
+	}
+	text := output.String()
+	if m := lookupDisabled.FindStringSubmatch(text); m != nil {
+		return &MissingModuleError{Module: m[1], Version: m[2], Output: text}
+	}
+	var paths []string
+	for _, p := range pkgs {
+		paths = append(paths, p.ImportPath)
+	}
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) {
+		return fmt.Errorf("build plugin %s: run %s: %w", binaryID, goCmd, err)
+	}
+	return &BuildError{BinaryID: binaryID, Packages: paths, Output: t.rewriteOutput(text, pkgs), Err: err}
+}
+
+// rewriteOutput maps overlay paths and prefixed import paths in go
+// command output back to the user's files and import paths.
+func (t *Tree) rewriteOutput(text string, pkgs []*HotPackage) string {
+	type repl struct{ from, to string }
+	var repls []repl
+	for _, p := range pkgs {
+		ov := t.Overlays[p.Module.Path]
+		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, p.Module.Path), "/")
+		dir := filepath.Join(ov.Dir, filepath.FromSlash(rel))
+		repls = append(repls, repl{dir + string(filepath.Separator), p.Dir + string(filepath.Separator)})
+		if r, err := filepath.Rel(t.MainDir, dir); err == nil {
+			repls = append(repls, repl{r + string(filepath.Separator), p.Dir + string(filepath.Separator)})
+		}
+		// -trimpath prints files as <import path>/<file>.
+		repls = append(repls, repl{prefixed(t.Prefix, p.ImportPath) + "/", p.Dir + string(filepath.Separator)})
+	}
+	// Longest first, so a nested package's directory wins over its parent's.
+	sort.SliceStable(repls, func(i, j int) bool { return len(repls[i].from) > len(repls[j].from) })
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(text, "\n") {
+		for _, r := range repls {
+			line = strings.ReplaceAll(line, r.from, r.to)
+		}
+		line = strings.ReplaceAll(line, t.Prefix+"/", "")
+		b.WriteString(line)
+	}
+	return b.String()
+}

@@ -1,0 +1,533 @@
+package hot_compiler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"go/constant"
+	"go/types"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
+	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
+	"github.com/hotbus/hotbus/internal/preflight"
+	"github.com/sirupsen/logrus"
+	"golang.org/x/tools/go/packages"
+)
+
+// DefaultBuildPrefix is the first element of the per-build import-path
+// prefix when Options.BuildPrefix is empty.
+const DefaultBuildPrefix = "hotbus"
+
+// Options configure a Compiler. Only Packages, OutputDir (for Build) and
+// BinaryID are required.
+type Options struct {
+	// WorkDir is where the package patterns resolve: a directory in a Go
+	// module or workspace. Default: the current directory.
+	WorkDir string
+	// OutputDir is the plugins directory builds are published to.
+	OutputDir string
+	// OutputName is the plugin file name; it must end in .cbus.so and
+	// should contain "{buildHash}" so every build has its own file (the Go
+	// runtime caches plugins by path). Older files matching the pattern
+	// are removed after a publish. Default:
+	// "<BinaryID>-{buildHash}.cbus.so".
+	OutputName string
+	// BinaryID is the plugin's binary ID: the same for every build.
+	BinaryID string
+	// BinaryVersion is each build's version; "{buildHash}" is replaced.
+	// Default: "{buildHash}".
+	BinaryVersion string
+	// CodegenDir is where build trees are generated, one directory per
+	// build prefix. Default: <user cache dir>/hotbus/codegen.
+	CodegenDir string
+	// BuildPrefix is the first element of the per-build import-path
+	// prefix "<BuildPrefix>-<hash>". Default: DefaultBuildPrefix.
+	BuildPrefix string
+	// HostBinary is the host executable the plugin must load into.
+	// Default: this process.
+	HostBinary string
+	// HostModuleDir is the source directory of the host's main module when
+	// the host was built from source ("(devel)"). Default: found from the
+	// work dir (go list -m) or from the host binary's file paths.
+	HostModuleDir string
+	// GoCommand is the go command. Default: "go" on PATH. Its version must
+	// be the host's.
+	GoCommand string
+	// Packages are the package patterns of the hot packages; each package
+	// must declare NewFactory(b bus.Bus) T with T a controller.Factory.
+	Packages []string
+	// KeepCodegen keeps the build tree after a build (success or not).
+	KeepCodegen bool
+	// NoCleanup keeps older builds in the output dir.
+	NoCleanup bool
+	// Logger receives progress logs. Default: a logger that discards.
+	Logger *logrus.Entry
+}
+
+// Result is the outcome of a Build or Codegen.
+type Result struct {
+	// PluginPath is the published plugin (Build only).
+	PluginPath string
+	// CodegenDir is the build tree, if it was kept.
+	CodegenDir string
+	// Build is the build manifest.
+	Build *hot_manifest.Build
+	// Unchanged is true when a plugin with the same build hash was
+	// already published and nothing was rebuilt.
+	Unchanged bool
+	// Removed are older builds removed from the output dir.
+	Removed []string
+	// Timings are how long each step took.
+	Timings Timings
+}
+
+// Timings are the durations of a build's steps.
+type Timings struct {
+	// Analysis covers loading the packages and reading the host.
+	Analysis time.Duration
+	// Codegen covers writing the build tree.
+	Codegen time.Duration
+	// Build is the go build.
+	Build time.Duration
+	// Publish covers verification, publishing and cleanup.
+	Publish time.Duration
+}
+
+// Compiler builds plugins from a fixed set of options. Build and Codegen
+// may be called many times (not concurrently: calls are serialized); the
+// host's build info and the go command are read once.
+type Compiler struct {
+	opts Options
+	le   *logrus.Entry
+
+	mu      sync.Mutex
+	host    *Host
+	goTool  *goTool
+	binDirs map[string]string
+	watch   []string
+	// hostPkgs are the packages linked into the host.
+	hostPkgs map[string]bool
+	// preflight is the host as preflight reads it.
+	preflight *preflight.Host
+	// built is set after the first go build of this compiler.
+	built bool
+}
+
+// NewCompiler validates opts and fills in defaults.
+func NewCompiler(opts Options) (*Compiler, error) {
+	if len(opts.Packages) == 0 {
+		return nil, errors.New("compiler: no packages given: list the package patterns of the hot controller packages")
+	}
+	if opts.BinaryID == "" {
+		return nil, errors.New("compiler: a binary ID is required")
+	}
+	if strings.ContainsAny(opts.BinaryID, `/\`) {
+		return nil, fmt.Errorf("compiler: binary ID %q must not contain path separators", opts.BinaryID)
+	}
+	if opts.WorkDir == "" {
+		opts.WorkDir = "."
+	}
+	var err error
+	if opts.WorkDir, err = filepath.Abs(opts.WorkDir); err != nil {
+		return nil, fmt.Errorf("compiler: work dir: %w", err)
+	}
+	if opts.OutputDir != "" {
+		if opts.OutputDir, err = filepath.Abs(opts.OutputDir); err != nil {
+			return nil, fmt.Errorf("compiler: output dir: %w", err)
+		}
+	}
+	if opts.OutputName == "" {
+		opts.OutputName = opts.BinaryID + "-" + BuildHashPlaceholder + hot_plugin.PluginSuffix
+	}
+	if !strings.HasSuffix(opts.OutputName, hot_plugin.PluginSuffix) || strings.ContainsAny(opts.OutputName, `/\`) {
+		return nil, fmt.Errorf("compiler: output name %q must be a file name ending in %s", opts.OutputName, hot_plugin.PluginSuffix)
+	}
+	if opts.BinaryVersion == "" {
+		opts.BinaryVersion = BuildHashPlaceholder
+	}
+	if opts.BuildPrefix == "" {
+		opts.BuildPrefix = DefaultBuildPrefix
+	}
+	if strings.ContainsAny(opts.BuildPrefix, "/.\\ @") {
+		return nil, fmt.Errorf("compiler: build prefix %q must be one import path element without dots", opts.BuildPrefix)
+	}
+	if opts.CodegenDir == "" {
+		cache, err := os.UserCacheDir()
+		if err != nil {
+			return nil, fmt.Errorf("compiler: no codegen dir given and no user cache dir: %w", err)
+		}
+		opts.CodegenDir = filepath.Join(cache, "hotbus", "codegen")
+	}
+	if opts.CodegenDir, err = filepath.Abs(opts.CodegenDir); err != nil {
+		return nil, fmt.Errorf("compiler: codegen dir: %w", err)
+	}
+	if opts.HostBinary != "" {
+		if opts.HostBinary, err = filepath.Abs(opts.HostBinary); err != nil {
+			return nil, fmt.Errorf("compiler: host binary: %w", err)
+		}
+	}
+	le := opts.Logger
+	if le == nil {
+		l := logrus.New()
+		l.Out = discard{}
+		le = logrus.NewEntry(l)
+	}
+	le = le.WithField("binary-id", opts.BinaryID)
+	c := &Compiler{opts: opts, le: le}
+	if !strings.Contains(opts.OutputName, BuildHashPlaceholder) {
+		le.WithField("output-name", opts.OutputName).
+			Warn("output name has no {buildHash}: a new build can't be loaded into a process that loaded the old one from the same path")
+	}
+	return c, nil
+}
+
+// Options returns the options with defaults filled in.
+func (c *Compiler) Options() Options {
+	return c.opts
+}
+
+// discard is an io.Writer that drops everything.
+type discard struct{}
+
+// Write drops p.
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// prepared is a build's analysis and everything derived from it.
+type prepared struct {
+	host     *Host
+	analysis *Analysis
+	hash     string
+	prefix   string
+	flags    []string
+	env      []string
+	manifest *hot_manifest.Build
+}
+
+// prepare reads the host, checks the go command, analyzes the packages
+// and computes the build hash.
+func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
+	if c.host == nil {
+		var (
+			h   *Host
+			err error
+		)
+		if c.opts.HostBinary != "" {
+			h, err = ReadHost(c.opts.HostBinary)
+		} else {
+			h, err = CurrentHost()
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.host = h
+	}
+	host := c.host
+	if c.goTool == nil {
+		t, err := findGo(ctx, c.opts.GoCommand, host.GoVersion)
+		if err != nil {
+			return nil, err
+		}
+		c.goTool = t
+	}
+	flags := host.BuildFlags()
+	env := host.BuildEnv()
+	c.le.WithField("packages", strings.Join(c.opts.Packages, " ")).Debug("analyzing hot packages")
+	var tags []string
+	for _, f := range flags {
+		if strings.HasPrefix(f, "-tags=") {
+			tags = append(tags, f)
+		}
+	}
+	aenv := append([]string{"GOTOOLCHAIN=local", "GOPROXY=off"}, env...)
+	if c.opts.GoCommand != "" {
+		// go/packages runs "go" from PATH: put the chosen one first.
+		aenv = append(aenv, "PATH="+filepath.Dir(c.goTool.path)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	}
+	a, err := Analyze(ctx, c.opts.WorkDir, c.opts.Packages, aenv, tags...)
+	if err != nil {
+		return nil, err
+	}
+	if c.hostPkgs == nil {
+		ph, err := preflightHost(host)
+		if err != nil {
+			return nil, fmt.Errorf("host %s: %w", host.name(), err)
+		}
+		pkgs, err := hostPackages(host, ph)
+		if err != nil {
+			return nil, err
+		}
+		c.hostPkgs, c.preflight = pkgs, ph
+	}
+	a.CopyLocal(func(path string, m *packages.Module) bool {
+		return IsLocal(m) && !c.hostPkgs[path]
+	})
+	c.watch = watchFiles(a)
+	pins := host.Pins()
+	hash, err := buildHash(hashInputs{
+		goVersion: host.GoVersion, flags: flags, env: env,
+		binaryID: c.opts.BinaryID, binaryVersion: c.opts.BinaryVersion,
+		pins: pins, analysis: a,
+	})
+	if err != nil {
+		return nil, err
+	}
+	prefix := c.opts.BuildPrefix + "-" + hash[:prefixHashLen]
+	m := &hot_manifest.Build{
+		BinaryID:      c.opts.BinaryID,
+		BinaryVersion: expandHash(c.opts.BinaryVersion, hash),
+		BuildHash:     hash,
+		BuildPrefix:   prefix,
+		GoVersion:     host.GoVersion,
+		Flags:         append(append([]string{}, flags...), env...),
+		HostPins:      pins,
+		ConfigIDs:     a.ConfigIDs(),
+	}
+	for _, p := range a.Packages {
+		m.Packages = append(m.Packages, p.ImportPath)
+	}
+	return &prepared{host: host, analysis: a, hash: hash, prefix: prefix, flags: flags, env: env, manifest: m}, nil
+}
+
+// generate writes the build tree of p under the codegen dir.
+func (c *Compiler) generate(ctx context.Context, p *prepared) (*Tree, error) {
+	dir := filepath.Join(c.opts.CodegenDir, p.prefix)
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, fmt.Errorf("codegen: clear %s: %w", dir, err)
+	}
+	t, err := newTree(dir, p.prefix, p.analysis.All())
+	if err != nil {
+		return nil, err
+	}
+	if err := t.writeOverlays(p.analysis.All()); err != nil {
+		return nil, err
+	}
+	res := &dirResolver{
+		host: p.host, workDir: c.opts.WorkDir, explicit: c.opts.HostModuleDir,
+		goCmd: c.goTool.path, goroot: c.goTool.goroot, analysis: p.analysis,
+		binDirs: c.binDirs, binRan: c.binDirs != nil,
+	}
+	reqs, err := planModules(p.host, p.analysis, t, func(path, replace string) (string, error) {
+		return res.resolve(ctx, path, replace)
+	})
+	c.binDirs = res.binDirs
+	if err != nil {
+		return nil, err
+	}
+	gomod, err := MainGoMod(t.PluginPath, langVersion(p.host.GoVersion), reqs)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFile(filepath.Join(t.MainDir, "go.mod"), gomod); err != nil {
+		return nil, err
+	}
+	spec := MainSpec{BinaryID: c.opts.BinaryID, BinaryVersion: p.manifest.BinaryVersion}
+	for _, hp := range p.analysis.Packages {
+		spec.Factories = append(spec.Factories, FactoryImport{ImportPath: prefixed(p.prefix, hp.ImportPath), Name: hp.Name})
+	}
+	src, err := GenerateMain(spec)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFile(filepath.Join(t.MainDir, "plugin.go"), src); err != nil {
+		return nil, err
+	}
+	if p.host.Settings["-trimpath"] == "true" && slices.ContainsFunc(reqs, func(r ModReq) bool { return r.Devel }) {
+		// A -trimpath host names the files of its main and workspace
+		// modules by import path; only workspace modules are built so.
+		if err := fillSums(ctx, c.goTool.path, t, p.flags, buildEnv(p.env, "")); err != nil {
+			return nil, err
+		}
+		gomod, gowork, err := WorkspaceFiles(t.PluginPath, langVersion(p.host.GoVersion), reqs)
+		if err != nil {
+			return nil, err
+		}
+		t.GoWork = filepath.Join(t.Dir, "go.work")
+		if err := writeFile(filepath.Join(t.MainDir, "go.mod"), gomod); err != nil {
+			return nil, err
+		}
+		if err := writeFile(t.GoWork, gowork); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// Codegen analyzes the packages and writes the build tree without
+// building it. The tree is kept at Result.CodegenDir.
+func (c *Compiler) Codegen(ctx context.Context) (*Result, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	res := &Result{}
+	start := time.Now()
+	p, err := c.prepare(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res.Timings.Analysis = time.Since(start)
+	start = time.Now()
+	t, err := c.generate(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	res.Timings.Codegen = time.Since(start)
+	res.CodegenDir, res.Build = t.Dir, p.manifest
+	return res, nil
+}
+
+// Build analyzes the packages, generates the build tree, builds the
+// plugin, checks it against the host and publishes it with its build
+// manifest, then removes older builds. When the plugin for the same build
+// hash is already published, nothing is rebuilt (Result.Unchanged).
+// Compile errors are a *BuildError; canceling ctx stops the go command.
+func (c *Compiler) Build(ctx context.Context) (*Result, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.opts.OutputDir == "" {
+		return nil, errors.New("compiler: no output dir given: set the plugins directory to publish to")
+	}
+	res := &Result{}
+	start := time.Now()
+	p, err := c.prepare(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res.Timings.Analysis = time.Since(start)
+	name := expandHash(c.opts.OutputName, p.hash)
+	final := filepath.Join(c.opts.OutputDir, name)
+	le := c.le.WithField("plugin-path", final).WithField("build-hash", p.hash)
+	if prev, err := hot_manifest.ReadBuild(final); err == nil && prev.BuildHash == p.hash {
+		if _, err := os.Stat(final); err == nil {
+			// The host may have been rebuilt since: the plugin must still fit.
+			if err := checkHost(c.preflight, final, final); err == nil {
+				le.Debug("plugin is up to date")
+				res.PluginPath, res.Build, res.Unchanged = final, prev, true
+				return res, nil
+			}
+			le.Info("published plugin does not fit the host any more, rebuilding")
+		}
+	}
+
+	start = time.Now()
+	t, err := c.generate(ctx, p)
+	if t != nil {
+		if c.opts.KeepCodegen {
+			res.CodegenDir = t.Dir
+		} else {
+			defer os.RemoveAll(t.Dir)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	res.Timings.Codegen = time.Since(start)
+
+	if err := os.MkdirAll(c.opts.OutputDir, 0o755); err != nil {
+		return nil, fmt.Errorf("compiler: create output dir: %w", err)
+	}
+	tmp, err := tempOutput(c.opts.OutputDir, name)
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp)
+	start = time.Now()
+	if c.built {
+		le.WithField("codegen-dir", t.Dir).Debug("building plugin")
+	} else {
+		le.WithField("codegen-dir", t.Dir).Info("building plugin (the first plugin build on a machine compiles the runtime and every dependency for dynamic linking: 10 s or more)")
+		c.built = true
+	}
+	if err := goBuild(ctx, c.goTool.path, t, p.flags, buildEnv(p.env, t.GoWork), tmp, p.analysis.All(), c.opts.BinaryID); err != nil {
+		return nil, err
+	}
+	res.Timings.Build = time.Since(start)
+
+	start = time.Now()
+	if err := verifyPins(p.host, tmp); err != nil {
+		return nil, err
+	}
+	if err := checkHost(c.preflight, tmp, final); err != nil {
+		return nil, err
+	}
+	if err := publish(tmp, final, p.manifest); err != nil {
+		return nil, err
+	}
+	res.PluginPath, res.Build = final, p.manifest
+	if !c.opts.NoCleanup {
+		removed, err := cleanup(c.opts.OutputDir, c.opts.OutputName, name)
+		res.Removed = removed
+		if err != nil {
+			le.WithError(err).Warn("removing older builds failed")
+		}
+	}
+	res.Timings.Publish = time.Since(start)
+	le.WithField("build-dur", res.Timings.Build.String()).Debug("published plugin")
+	return res, nil
+}
+
+// WatchFiles returns, after a Build or Codegen, the files whose change
+// calls for a rebuild: every file of the hot packages and the go.mod,
+// go.sum and go.work files of their modules, absolute and sorted.
+func (c *Compiler) WatchFiles() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.watch...)
+}
+
+// watchFiles lists the files a change in which calls for a rebuild.
+func watchFiles(a *Analysis) []string {
+	set := map[string]bool{}
+	for _, p := range a.All() {
+		for _, f := range p.Files {
+			set[f] = true
+		}
+		if gm := goModOf(p.Module); gm != "" && !strings.Contains(gm, string(filepath.Separator)+"cache"+string(filepath.Separator)+"download"+string(filepath.Separator)) {
+			set[gm] = true
+			if _, err := os.Stat(strings.TrimSuffix(gm, ".mod") + ".sum"); err == nil {
+				set[strings.TrimSuffix(gm, ".mod")+".sum"] = true
+			}
+		}
+	}
+	for _, m := range a.Modules {
+		if m.Main && m.GoMod != "" {
+			set[m.GoMod] = true
+		}
+	}
+	if a.GoWork != "" {
+		set[a.GoWork] = true
+	}
+	out := make([]string, 0, len(set))
+	for f := range set {
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ConfigIDs returns the config IDs the hot packages declare as a string
+// constant named ConfigID, sorted.
+func (a *Analysis) ConfigIDs() []string {
+	var ids []string
+	for _, p := range a.Packages {
+		if p.ConfigID != "" {
+			ids = append(ids, p.ConfigID)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// constString returns the value of the string constant name in pkg.
+func constString(pkg *packages.Package, name string) string {
+	c, ok := pkg.Types.Scope().Lookup(name).(*types.Const)
+	if !ok || c.Val().Kind() != constant.String {
+		return ""
+	}
+	return constant.StringVal(c.Val())
+}

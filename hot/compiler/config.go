@@ -1,0 +1,93 @@
+package hot_compiler
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/aperturerobotics/controllerbus/config"
+	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
+	"github.com/sirupsen/logrus"
+)
+
+// ControllerID is the ID of the compiler controller.
+const ControllerID = "hotbus/compiler"
+
+// ConfigID is the config ID of the compiler controller.
+const ConfigID = ControllerID
+
+// DefaultDebounce is how long the sources must be quiet before a rebuild
+// when DebounceDur is empty.
+const DefaultDebounce = 50 * time.Millisecond
+
+// NewConfig constructs an empty compiler config.
+func NewConfig() *Config {
+	return &Config{}
+}
+
+// Validate checks the config without touching the file system.
+func (c *Config) Validate() error {
+	if len(c.GetPackages()) == 0 {
+		return errors.New("packages: at least one package pattern is required")
+	}
+	if c.GetOutputDir() == "" {
+		return errors.New("outputDir: the plugins directory is required")
+	}
+	if c.GetPluginBinaryId() == "" {
+		return errors.New("pluginBinaryId: a binary ID is required")
+	}
+	if n := c.GetOutputName(); n != "" && !strings.HasSuffix(n, hot_plugin.PluginSuffix) {
+		return errors.New("outputName: must end in " + hot_plugin.PluginSuffix)
+	}
+	if _, err := c.ParseDebounceDur(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// ParseDebounceDur returns DebounceDur as a duration, DefaultDebounce if
+// it is empty.
+func (c *Config) ParseDebounceDur() (time.Duration, error) {
+	s := c.GetDebounceDur()
+	if s == "" {
+		return DefaultDebounce, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, errors.New("debounceDur: " + err.Error())
+	}
+	if d < 0 {
+		return 0, errors.New("debounceDur: must not be negative")
+	}
+	return d, nil
+}
+
+// GetConfigID returns the config ID.
+func (c *Config) GetConfigID() string {
+	return ConfigID
+}
+
+// EqualsConfig checks if the other config is equal.
+func (c *Config) EqualsConfig(other config.Config) bool {
+	return config.EqualsConfig[*Config](c, other)
+}
+
+// ToOptions converts the config to compiler options logging to le.
+func (c *Config) ToOptions(le *logrus.Entry) Options {
+	return Options{
+		WorkDir:       c.GetWorkDir(),
+		OutputDir:     c.GetOutputDir(),
+		OutputName:    c.GetOutputName(),
+		BinaryID:      c.GetPluginBinaryId(),
+		BinaryVersion: c.GetPluginBinaryVersion(),
+		CodegenDir:    c.GetCodegenDir(),
+		BuildPrefix:   c.GetBuildPrefix(),
+		HostBinary:    c.GetHostBinary(),
+		Packages:      append([]string(nil), c.GetPackages()...),
+		KeepCodegen:   c.GetKeepCodegen(),
+		Logger:        le,
+	}
+}
+
+// _ is a type assertion
+var _ config.Config = ((*Config)(nil))

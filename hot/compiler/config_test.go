@@ -1,0 +1,39 @@
+package hot_compiler_test
+
+import (
+	"testing"
+	"time"
+
+	hot_compiler "github.com/hotbus/hotbus/hot/compiler"
+)
+
+func TestConfigValidateAndOptions(t *testing.T) {
+	conf := &hot_compiler.Config{
+		WorkDir: "app", Packages: []string{"./ctrl"}, OutputDir: "plugins",
+		PluginBinaryId: "demo", PluginBinaryVersion: "v1+{buildHash}", DebounceDur: "100ms",
+	}
+	if err := conf.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := conf.ParseDebounceDur(); d != 100*time.Millisecond {
+		t.Errorf("debounce %v", d)
+	}
+	opts := conf.ToOptions(nil)
+	if opts.WorkDir != "app" || opts.BinaryID != "demo" || opts.BinaryVersion != "v1+{buildHash}" || len(opts.Packages) != 1 {
+		t.Errorf("options %+v", opts)
+	}
+	if !conf.EqualsConfig(conf.CloneVT()) || conf.GetConfigID() != hot_compiler.ConfigID {
+		t.Error("config identity")
+	}
+	for _, bad := range []*hot_compiler.Config{
+		{OutputDir: "p", PluginBinaryId: "x"},
+		{Packages: []string{"."}, PluginBinaryId: "x"},
+		{Packages: []string{"."}, OutputDir: "p"},
+		{Packages: []string{"."}, OutputDir: "p", PluginBinaryId: "x", OutputName: "x.so"},
+		{Packages: []string{"."}, OutputDir: "p", PluginBinaryId: "x", DebounceDur: "soon"},
+	} {
+		if bad.Validate() == nil {
+			t.Errorf("config %+v was accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,155 @@
+package hot_compiler
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/aperturerobotics/controllerbus/bus"
+	"github.com/aperturerobotics/controllerbus/controller"
+	"github.com/aperturerobotics/controllerbus/directive"
+	"github.com/sirupsen/logrus"
+)
+
+// Version is the compiler controller version.
+var Version = controller.MustParseVersion("0.0.1")
+
+// Controller builds the configured packages into a plugin and publishes it
+// into the output directory; with watch, it rebuilds on every source change.
+//
+// Lifecycle: Execute builds once. Without watch it then returns nil. With
+// watch it waits for a change, debounces, and builds again; a change during
+// a build cancels it and starts again from the new state. A failed build is
+// logged with the compiler's output and publishes nothing, so the running
+// version stays. Execute returns when its context ends.
+type Controller struct {
+	le   *logrus.Entry
+	b    bus.Bus
+	conf *Config
+}
+
+// NewController constructs a compiler controller.
+func NewController(le *logrus.Entry, b bus.Bus, conf *Config) (*Controller, error) {
+	return &Controller{le: le, b: b, conf: conf}, nil
+}
+
+// GetControllerInfo returns information about the controller.
+func (c *Controller) GetControllerInfo() *controller.Info {
+	return controller.NewInfo(ControllerID, Version, "hot plugin compiler")
+}
+
+// HandleDirective handles no directives.
+func (c *Controller) HandleDirective(context.Context, directive.Instance) ([]directive.Resolver, error) {
+	return nil, nil
+}
+
+// Execute builds, and with watch rebuilds on change, until ctx ends.
+// A configuration the compiler can't work with is returned as an error.
+func (c *Controller) Execute(ctx context.Context) error {
+	comp, err := NewCompiler(c.conf.ToOptions(c.le))
+	if err != nil {
+		return err
+	}
+	if !c.conf.GetWatch() {
+		c.build(ctx, comp, change{})
+		return nil
+	}
+	debounce, err := c.conf.ParseDebounceDur()
+	if err != nil {
+		return err
+	}
+	w, err := newSourceWatcher()
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	err = c.watch(ctx, comp, w, debounce)
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// watch is the build loop of Execute with watch on.
+func (c *Controller) watch(ctx context.Context, comp *Compiler, w *sourceWatcher, debounce time.Duration) error {
+	var trigger change
+	for {
+		buildCtx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			c.build(buildCtx, comp, trigger)
+		}()
+		pending, err := w.during(ctx, done)
+		cancel()
+		<-done
+		if err != nil {
+			return err
+		}
+		if pending != nil {
+			c.le.WithField("path", pending.path).Info("source changed during the build: building again")
+		}
+		if err := w.set(comp.WatchFiles()); err != nil {
+			c.le.WithError(err).Warn("can't watch every source file: some changes may be missed")
+		}
+		if pending == nil {
+			next, err := w.one(ctx)
+			if err != nil {
+				return err
+			}
+			pending = &next
+		}
+		if err := w.settle(ctx, debounce); err != nil {
+			return err
+		}
+		trigger = *pending
+		c.le.WithField("path", trigger.path).Debug("source changed: rebuilding")
+	}
+}
+
+// build runs one build and logs its outcome. A failure leaves the
+// published plugin, and so the running version, in place.
+func (c *Controller) build(ctx context.Context, comp *Compiler, trigger change) {
+	res, err := comp.Build(ctx)
+	if ctx.Err() != nil {
+		return
+	}
+	if err != nil {
+		var be *BuildError
+		var ae *AnalysisError
+		switch {
+		case errors.As(err, &be):
+			c.le.Errorf("compile failed; the running version stays. Fix the code and save again.\n%s", be.Output)
+			return
+		case errors.As(err, &ae):
+			c.le.Errorf("compile failed; the running version stays. Fix the code and save again.\n%s", ae.Error())
+			return
+		}
+		c.le.WithError(err).Error("build failed; the running version stays")
+		return
+	}
+	le := c.le.WithField("plugin-path", res.PluginPath)
+	if res.Unchanged {
+		le.Debug("sources unchanged: plugin is up to date")
+		return
+	}
+	if trigger.path != "" {
+		le = le.WithField("changed-path", trigger.path).
+			WithField("since-change", time.Since(trigger.at).Round(time.Millisecond).String())
+	}
+	le.WithFields(logrus.Fields{
+		"binary-version": res.Build.BinaryVersion,
+		"analysis":       res.Timings.Analysis.Round(time.Millisecond).String(),
+		"codegen":        res.Timings.Codegen.Round(time.Millisecond).String(),
+		"build":          res.Timings.Build.Round(time.Millisecond).String(),
+		"publish":        res.Timings.Publish.Round(time.Millisecond).String(),
+	}).Info("plugin published")
+}
+
+// Close releases nothing: Execute cleans up before it returns.
+func (c *Controller) Close() error {
+	return nil
+}
+
+// _ is a type assertion
+var _ controller.Controller = ((*Controller)(nil))

@@ -1,0 +1,30 @@
+// Package hot_compiler builds hot-reloadable controllerbus plugins from Go
+// packages.
+//
+// A [Compiler] turns a list of controller packages (each with a
+// NewFactory(bus.Bus) function) into a Go plugin that loads into a given
+// host process on the first try, and a second build of changed code that
+// loads beside the first. [Compiler.Build] runs, in order:
+//
+//  1. analysis: the packages are loaded with golang.org/x/tools/go/packages
+//     (types of dependencies from export data), their NewFactory functions
+//     checked, and the modules they depend on listed ([Analysis]);
+//  2. host pinning: the host's build info (this process, or
+//     [Options.HostBinary]) gives the Go version, the build flags and every
+//     module version and replacement the host was built with ([Host]);
+//  3. codegen: the hot packages are copied under a per-build import-path
+//     prefix ("<BuildPrefix>-<hash>/<import path>") into overlay modules,
+//     their imports of each other rewritten, and a plugin main module is
+//     written that requires every host module at the host's exact version
+//     ([GenerateMain], [MainGoMod], [Tree]);
+//  4. build: go build -buildmode=plugin offline (GOPROXY=off) with the
+//     host's flags; compile errors are a [*BuildError] that names the
+//     user's original files;
+//  5. publish: the plugin is checked against the host, written atomically
+//     into the output directory with its build manifest
+//     (hot_manifest.Build), and older builds of the same output pattern
+//     are removed.
+//
+// Identical inputs give an identical build hash: a build whose plugin is
+// already published is not redone ([Result.Unchanged]).
+package hot_compiler

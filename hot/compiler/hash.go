@@ -1,0 +1,100 @@
+package hot_compiler
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
+)
+
+// BuildHashPlaceholder is replaced with the build hash in output names
+// and binary versions.
+const BuildHashPlaceholder = "{buildHash}"
+
+// buildHashLen is the length of a build hash in hex digits.
+const buildHashLen = 16
+
+// prefixHashLen is the length of the hash in the import-path prefix.
+const prefixHashLen = 12
+
+// hashInputs are everything a build's output depends on.
+type hashInputs struct {
+	goVersion     string
+	flags, env    []string
+	binaryID      string
+	binaryVersion string
+	pins          []hot_manifest.Pin
+	analysis      *Analysis
+}
+
+// buildHash returns the content hash of a build's inputs: the sources of
+// the hot packages, their go.mod files, the modules they use, the host's
+// pins, the flags and the Go version.
+func buildHash(in hashInputs) (string, error) {
+	h := sha256.New()
+	line := func(parts ...string) {
+		io.WriteString(h, strings.Join(parts, "\x00"))
+		io.WriteString(h, "\n")
+	}
+	line("codegen", codegenVersion)
+	line("go", in.goVersion)
+	line(append([]string{"flags"}, in.flags...)...)
+	line(append([]string{"env"}, in.env...)...)
+	line("binary", in.binaryID, in.binaryVersion)
+	for _, p := range in.pins {
+		line("pin", p.Path, p.Version, p.Replace)
+	}
+	mods := make([]string, 0, len(in.analysis.Modules))
+	for path := range in.analysis.Modules {
+		mods = append(mods, path)
+	}
+	sort.Strings(mods)
+	for _, path := range mods {
+		line("module", path, modVersion(in.analysis.Modules[path]))
+	}
+	for _, p := range in.analysis.All() {
+		line("package", p.ImportPath, p.Module.Path, p.Name)
+		if gm := goModOf(p.Module); gm != "" {
+			if err := hashFile(h, gm); err != nil {
+				return "", err
+			}
+		}
+		for _, f := range p.Files {
+			rel, err := filepath.Rel(p.Dir, f)
+			if err != nil {
+				rel = f
+			}
+			line("file", filepath.ToSlash(rel))
+			if err := hashFile(h, f); err != nil {
+				return "", err
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:buildHashLen], nil
+}
+
+// hashFile adds the sha256 of a file's content to h.
+func hashFile(h io.Writer, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("build hash: %w", err)
+	}
+	defer f.Close()
+	fh := sha256.New()
+	if _, err := io.Copy(fh, f); err != nil {
+		return fmt.Errorf("build hash: read %s: %w", path, err)
+	}
+	fmt.Fprintf(h, "%x\n", fh.Sum(nil))
+	return nil
+}
+
+// expandHash replaces BuildHashPlaceholder in s with hash.
+func expandHash(s, hash string) string {
+	return strings.ReplaceAll(s, BuildHashPlaceholder, hash)
+}

@@ -1,0 +1,216 @@
+package hot_compiler
+
+import (
+	"bytes"
+	"context"
+	"debug/elf"
+	"debug/gosym"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"golang.org/x/mod/modfile"
+)
+
+// listedModule is one module printed by go list -m -json.
+type listedModule struct {
+	Path    string
+	Version string
+	Dir     string
+	Main    bool
+	Replace *listedModule
+}
+
+// dirResolver finds the source directory of host modules built from
+// local source (the host's "(devel)" main module, workspace modules and
+// directory replacements).
+type dirResolver struct {
+	host     *Host
+	workDir  string
+	explicit string
+	goCmd    string
+	goroot   string
+	analysis *Analysis
+	// listed are the work dir's main modules (go list -m -json), loaded once.
+	listed []listedModule
+	// listErr is why listing failed.
+	listErr error
+	listRan bool
+	// binDirs are source module dirs read from the host binary, by path.
+	binDirs map[string]string
+	binRan  bool
+}
+
+// resolve returns the directory of module path; replace is the
+// replacement path the host's build info records, if any.
+func (r *dirResolver) resolve(ctx context.Context, path, replace string) (string, error) {
+	if path == r.host.Main.Path && r.explicit != "" {
+		return checkModDir(r.explicit, path)
+	}
+	if m := r.analysis.Modules[path]; m != nil {
+		if m.Replace != nil && m.Replace.Version == "" && m.Replace.Dir != "" {
+			return m.Replace.Dir, nil
+		}
+		if m.Main && m.Dir != "" {
+			return m.Dir, nil
+		}
+	}
+	for _, m := range r.listModules(ctx) {
+		if m.Path == path && m.Dir != "" {
+			return m.Dir, nil
+		}
+	}
+	if filepath.IsAbs(replace) {
+		return checkModDir(replace, path)
+	}
+	mainDir := ""
+	if path != r.host.Main.Path {
+		mainDir, _ = r.resolve(ctx, r.host.Main.Path, "")
+	}
+	if replace != "" && mainDir != "" {
+		return checkModDir(filepath.Join(mainDir, replace), path)
+	}
+	if dir := r.binaryDirs()[path]; dir != "" {
+		return dir, nil
+	}
+	what := "the host's main module"
+	if path != r.host.Main.Path {
+		what = "the host module built from local source"
+		if replace != "" {
+			what += " (replace => " + replace + ")"
+		}
+	}
+	hint := "run the compiler with a work dir inside that module or its workspace"
+	if r.listErr != nil {
+		hint += " (go list -m in " + r.workDir + ": " + r.listErr.Error() + ")"
+	}
+	return "", fmt.Errorf("%s %s: its source directory was not found: %s, or set the host module dir", what, path, hint)
+}
+
+// checkModDir returns dir if its go.mod declares path.
+func checkModDir(dir, path string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	gm := filepath.Join(dir, "go.mod")
+	data, err := os.ReadFile(gm)
+	if err != nil {
+		return "", fmt.Errorf("module %s: %w", path, err)
+	}
+	if mp := modfile.ModulePath(data); mp != path {
+		return "", fmt.Errorf("module %s: %s declares module %q", path, gm, mp)
+	}
+	return dir, nil
+}
+
+// listModules runs go list -m -json in the work dir once: the main
+// module, or every module of its workspace.
+func (r *dirResolver) listModules(ctx context.Context) []listedModule {
+	if r.listRan {
+		return r.listed
+	}
+	r.listRan = true
+	cmd := exec.CommandContext(ctx, r.goCmd, "list", "-m", "-json")
+	cmd.Dir = r.workDir
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOPROXY=off", "GOFLAGS=-mod=mod")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		r.listErr = fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String()))
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var m listedModule
+		if err := dec.Decode(&m); err != nil {
+			if !errors.Is(err, io.EOF) {
+				r.listErr = err
+			}
+			break
+		}
+		r.listed = append(r.listed, m)
+	}
+	return r.listed
+}
+
+// binaryDirs reads the source file paths in the host binary's line table
+// (present when it was built without -trimpath) and returns the modules
+// whose go.mod is found above them, by module path.
+func (r *dirResolver) binaryDirs() map[string]string {
+	if r.binRan {
+		return r.binDirs
+	}
+	r.binRan = true
+	r.binDirs = map[string]string{}
+	bin := r.host.Binary
+	if bin == "" {
+		var err error
+		if bin, err = os.Executable(); err != nil {
+			return r.binDirs
+		}
+	}
+	files, err := sourceFiles(bin)
+	if err != nil {
+		return r.binDirs
+	}
+	checked := map[string]bool{}
+	goroot := filepath.Clean(r.goroot)
+	for _, f := range files {
+		if !filepath.IsAbs(f) || strings.HasPrefix(f, goroot+string(filepath.Separator)) ||
+			strings.Contains(f, string(filepath.Separator)+"pkg"+string(filepath.Separator)+"mod"+string(filepath.Separator)) {
+			continue
+		}
+		for dir := filepath.Dir(f); !checked[dir]; dir = filepath.Dir(dir) {
+			checked[dir] = true
+			if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil {
+				if mp := modfile.ModulePath(data); mp != "" {
+					if _, ok := r.binDirs[mp]; !ok {
+						r.binDirs[mp] = dir
+					}
+				}
+				break
+			}
+			if filepath.Dir(dir) == dir {
+				break
+			}
+		}
+	}
+	return r.binDirs
+}
+
+// sourceFiles returns the source file names in an ELF Go binary's line
+// table, sorted.
+func sourceFiles(bin string) ([]string, error) {
+	f, err := elf.Open(bin)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	pcln := f.Section(".gopclntab")
+	text := f.Section(".text")
+	if pcln == nil || text == nil {
+		return nil, errors.New("no Go line table")
+	}
+	data, err := pcln.Data()
+	if err != nil {
+		return nil, err
+	}
+	tab, err := gosym.NewTable(nil, gosym.NewLineTable(data, text.Addr))
+	if err != nil {
+		return nil, err
+	}
+	files := make([]string, 0, len(tab.Files))
+	for name := range tab.Files {
+		files = append(files, name)
+	}
+	sort.Strings(files)
+	return files, nil
+}

@@ -1,0 +1,118 @@
+package hot_compiler
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"testing"
+
+	"golang.org/x/tools/go/packages"
+)
+
+func TestRewriteOutputMapsOverlayToOriginal(t *testing.T) {
+	tree := &Tree{
+		Prefix:  "hotbus-0123456789ab",
+		MainDir: "/cg/hotbus-0123456789ab/plugin",
+		Overlays: map[string]*Overlay{
+			"example.com/app": {Path: "hotbus-0123456789ab/example.com/app", Orig: "example.com/app", Dir: "/cg/hotbus-0123456789ab/modules/example.com/app"},
+		},
+	}
+	pkgs := []*HotPackage{{ImportPath: "example.com/app/ctrl", Dir: "/src/app/ctrl", Module: &packages.Module{Path: "example.com/app"}}}
+	out := "# hotbus-0123456789ab/example.com/app/ctrl\n" +
+		"../modules/example.com/app/ctrl/ctrl.go:3:5: undefined: x\n" +
+		"/cg/hotbus-0123456789ab/modules/example.com/app/ctrl/a.go:4:1: syntax error\n" +
+		"hotbus-0123456789ab/example.com/app/ctrl/b.go:5:2: trimmed path\n"
+	got := tree.rewriteOutput(out, pkgs)
+	want := "# example.com/app/ctrl\n" +
+		"/src/app/ctrl/ctrl.go:3:5: undefined: x\n" +
+		"/src/app/ctrl/a.go:4:1: syntax error\n" +
+		"/src/app/ctrl/b.go:5:2: trimmed path\n"
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestCheckPinNewerModuleFails(t *testing.T) {
+	host := &debug.Module{Path: "github.com/sirupsen/logrus", Version: "v1.9.3"}
+	for _, tc := range []struct {
+		src  *packages.Module
+		fail bool
+	}{
+		{&packages.Module{Path: host.Path, Version: "v1.9.3"}, false},
+		{&packages.Module{Path: host.Path, Version: "v1.9.0"}, false},
+		{&packages.Module{Path: host.Path, Version: "v1.10.0"}, true},
+		{&packages.Module{Path: host.Path, Version: "v1.10.0", Replace: &packages.Module{Dir: "/src/logrus"}}, false},
+	} {
+		err := checkPin(host, tc.src, "github.com/sirupsen/logrus")
+		var perr *PinError
+		if got := errors.As(err, &perr); got != tc.fail {
+			t.Errorf("checkPin(%s %s) = %v, want failure %v", tc.src.Path, tc.src.Version, err, tc.fail)
+			continue
+		}
+		if tc.fail {
+			msg := err.Error()
+			for _, want := range []string{host.Path, "v1.9.3", "v1.10.0", "go get github.com/sirupsen/logrus@v1.9.3"} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error %q does not contain %q", msg, want)
+				}
+			}
+		}
+	}
+}
+
+func TestCleanupRemovesOlderBuildsOfThePattern(t *testing.T) {
+	dir := t.TempDir()
+	files := []string{
+		"demo-0123456789abcdef.cbus.so", "demo-0123456789abcdef.cbus.json",
+		"demo-fedcba9876543210.cbus.so", "demo-fedcba9876543210.cbus.json",
+		"other-0123456789abcdef.cbus.so", "demo-notahash.cbus.so",
+	}
+	for _, f := range files {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removed, err := cleanup(dir, "demo-{buildHash}.cbus.so", "demo-fedcba9876543210.cbus.so")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{filepath.Join(dir, "demo-0123456789abcdef.cbus.so")}; !slices.Equal(removed, want) {
+		t.Errorf("removed %v, want %v", removed, want)
+	}
+	ents, _ := os.ReadDir(dir)
+	var left []string
+	for _, e := range ents {
+		left = append(left, e.Name())
+	}
+	want := []string{"demo-fedcba9876543210.cbus.json", "demo-fedcba9876543210.cbus.so", "demo-notahash.cbus.so", "other-0123456789abcdef.cbus.so"}
+	if !slices.Equal(left, want) {
+		t.Errorf("left %v, want %v", left, want)
+	}
+}
+
+func TestHostBuildFlagsMirrorSettings(t *testing.T) {
+	h, err := newHost("", &debug.BuildInfo{
+		GoVersion: "go1.26.8",
+		Main:      debug.Module{Path: "example.com/host", Version: "(devel)"},
+		Settings: []debug.BuildSetting{
+			{Key: "-tags", Value: "netgo,extra"}, {Key: "-trimpath", Value: "true"},
+			{Key: "-race", Value: "true"}, {Key: "CGO_ENABLED", Value: "1"}, {Key: "GOAMD64", Value: "v3"},
+			{Key: "vcs.revision", Value: "abc"},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := h.BuildFlags(), []string{"-buildmode=plugin", "-tags=controllerbus_hot_plugin,netgo,extra", "-trimpath", "-race"}; !slices.Equal(got, want) {
+		t.Errorf("BuildFlags() = %v, want %v", got, want)
+	}
+	if got, want := h.BuildEnv(), []string{"CGO_ENABLED=1", "GOAMD64=v3"}; !slices.Equal(got, want) {
+		t.Errorf("BuildEnv() = %v, want %v", got, want)
+	}
+	if _, err := newHost("", &debug.BuildInfo{Main: debug.Module{Path: "x"}, Settings: []debug.BuildSetting{{Key: "CGO_ENABLED", Value: "0"}}}); err == nil {
+		t.Error("a host without cgo was accepted")
+	}
+}

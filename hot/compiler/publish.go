@@ -1,0 +1,90 @@
+package hot_compiler
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
+	"github.com/hotbus/hotbus/internal/atomicfile"
+)
+
+// tempOutput returns a fresh temporary path for a plugin named name in
+// dir: atomicfile's naming, so scanners skip it.
+func tempOutput(dir, name string) (string, error) {
+	var rnd [8]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, atomicfile.TempPrefix+name+"-"+hex.EncodeToString(rnd[:])), nil
+}
+
+// publish writes the build manifest beside final, then renames the built
+// plugin at tmp to final: a scanner that sees the plugin finds its
+// manifest.
+func publish(tmp, final string, b *hot_manifest.Build) error {
+	data, err := json.MarshalIndent(b, "", "  ")
+	if err != nil {
+		return fmt.Errorf("publish %s: encode build manifest: %w", final, err)
+	}
+	if err := atomicfile.WriteFile(hot_manifest.BuildPath(final), append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("publish %s: build manifest: %w", final, err)
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return fmt.Errorf("publish %s: %w", final, err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("publish %s: %w (check that the output dir is writable)", final, err)
+	}
+	return nil
+}
+
+// outputPattern returns a regexp matching every name outputName expands
+// to.
+func outputPattern(outputName string) *regexp.Regexp {
+	parts := strings.Split(outputName, BuildHashPlaceholder)
+	for i, p := range parts {
+		parts[i] = regexp.QuoteMeta(p)
+	}
+	return regexp.MustCompile("^" + strings.Join(parts, "[0-9a-f]+") + "$")
+}
+
+// cleanup removes the plugins in dir that match outputName's pattern,
+// other than keep, and their build manifests. It returns the removed
+// plugin paths.
+func cleanup(dir, outputName, keep string) ([]string, error) {
+	if !strings.Contains(outputName, BuildHashPlaceholder) {
+		return nil, nil
+	}
+	re := outputPattern(outputName)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("clean up old builds in %s: %w", dir, err)
+	}
+	var removed []string
+	var errs []error
+	for _, e := range ents {
+		name := e.Name()
+		if name == keep || !re.MatchString(name) || e.IsDir() {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+			errs = append(errs, err)
+			continue
+		}
+		if err := os.Remove(hot_manifest.BuildPath(p)); err != nil && !os.IsNotExist(err) {
+			errs = append(errs, err)
+		}
+		removed = append(removed, p)
+	}
+	if len(errs) != 0 {
+		return removed, fmt.Errorf("clean up old builds in %s: %v", dir, errs)
+	}
+	return removed, nil
+}

@@ -6,6 +6,7 @@ require (
 	github.com/aperturerobotics/controllerbus v0.53.4
 	github.com/aperturerobotics/protobuf-go-lite v0.14.0
 	github.com/fsnotify/fsnotify v1.9.0
+	github.com/ghodss/yaml v1.0.0
 	github.com/sirupsen/logrus v1.9.5-0.20260508084601-d4a50659cfd6
 	golang.org/x/mod v0.36.0
 	golang.org/x/tools v0.45.0
@@ -14,7 +15,6 @@ require (
 require (
 	github.com/aperturerobotics/json-iterator-lite v1.1.0 // indirect
 	github.com/aperturerobotics/util v1.34.7 // indirect
-	github.com/ghodss/yaml v1.0.0 // indirect
 	github.com/pkg/errors v0.9.1 // indirect
 	golang.org/x/sync v0.20.0 // indirect
 	golang.org/x/sys v0.45.0 // indirect

@@ -8,7 +8,9 @@ import (
 
 	"github.com/aperturerobotics/controllerbus/bus"
 	"github.com/aperturerobotics/controllerbus/controller/configset"
+	configset_controller "github.com/aperturerobotics/controllerbus/controller/configset/controller"
 	configset_json "github.com/aperturerobotics/controllerbus/controller/configset/json"
+	"github.com/aperturerobotics/controllerbus/controller/resolver"
 	"github.com/ghodss/yaml"
 	"github.com/sirupsen/logrus"
 )
@@ -36,7 +38,14 @@ func ApplyConfigSetYAML(ctx context.Context, le *logrus.Entry, b bus.Bus, data [
 			return nil, fmt.Errorf("parse config set: controller %q: no id: every entry needs the config ID of its controller", key)
 		}
 	}
+	// The config set controller applies ApplyConfigSet directives;
+	// NewCoreBus registers its factory but does not start it.
+	_, csRef, err := b.AddDirective(resolver.NewLoadControllerWithConfig(&configset_controller.Config{}), nil)
+	if err != nil {
+		return nil, fmt.Errorf("start the config set controller: %w", err)
+	}
 	ctx, cancel := context.WithCancel(ctx)
+	context.AfterFunc(ctx, csRef.Release)
 	for _, key := range slices.Sorted(maps.Keys(set)) {
 		go applyEntry(ctx, le.WithField("controller-key", key), b, key, set[key])
 	}

@@ -1,0 +1,62 @@
+package hot_loader_filesystem
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aperturerobotics/controllerbus/config"
+)
+
+// ConfigID is the string used to identify this config object.
+const ConfigID = ControllerID
+
+// DefaultDebounceDur is how long the plugins directory must be quiet before
+// a change is applied when DebounceDur is empty.
+const DefaultDebounceDur = 100 * time.Millisecond
+
+// NewConfig constructs the config object.
+func NewConfig() *Config {
+	return &Config{}
+}
+
+// Validate checks that Dir is set and DebounceDur parses.
+func (c *Config) Validate() error {
+	if c.GetDir() == "" {
+		return errors.New("dir must be set: the plugins directory to load *.cbus.so files from")
+	}
+	if _, err := c.ParseDebounceDur(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// ParseDebounceDur returns DebounceDur as a duration, DefaultDebounceDur
+// if it is empty.
+func (c *Config) ParseDebounceDur() (time.Duration, error) {
+	s := c.GetDebounceDur()
+	if s == "" {
+		return DefaultDebounceDur, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("debounce_dur %q: %w: use a Go duration such as \"100ms\"", s, err)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("debounce_dur %q is negative", s)
+	}
+	return d, nil
+}
+
+// GetConfigID returns the unique string for this configuration type.
+func (c *Config) GetConfigID() string {
+	return ConfigID
+}
+
+// EqualsConfig checks if the other config is equal.
+func (c *Config) EqualsConfig(other config.Config) bool {
+	return config.EqualsConfig[*Config](c, other)
+}
+
+// _ is a type assertion
+var _ config.Config = ((*Config)(nil))

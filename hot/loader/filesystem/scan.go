@@ -1,0 +1,229 @@
+package hot_loader_filesystem
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
+	"github.com/hotbus/hotbus/internal/preflight"
+	"github.com/sirupsen/logrus"
+)
+
+// run is the state of one Execute of the loader. Only the Execute goroutine
+// touches it.
+type run struct {
+	c  *Controller
+	le *logrus.Entry
+	// host is the running executable, for preflight; hostErr if unknown.
+	host    *preflight.Host
+	hostErr error
+	// tmpDir is the private directory for the copies the loader opens.
+	tmpDir string
+	seq    int
+	// dirOK is set while the plugins directory exists and is safe.
+	dirOK bool
+	// files are the plugin files seen, by path (removed ones stay).
+	files map[string]*file
+	// active is the build on the bus, by binary ID.
+	active map[string]*live
+}
+
+// file is what the loader knows of one plugin file.
+type file struct {
+	path   string
+	stamp  stamp
+	record hot_manifest.Plugin
+	// live is the build from this file while it is on the bus.
+	live *live
+}
+
+// stamp identifies one version of a file: it changes when a new build is
+// written to the path (in place or by rename).
+type stamp struct {
+	dev, ino uint64
+	size     int64
+	mtime    time.Time
+}
+
+// statStamp returns the stamp of the file at path (following symlinks).
+func statStamp(path string) (stamp, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return stamp{}, err
+	}
+	s := stamp{size: st.Size(), mtime: st.ModTime()}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		s.dev, s.ino = uint64(sys.Dev), sys.Ino //nolint:unconvert
+	}
+	return s, nil
+}
+
+// candidate is a plugin file to load.
+type candidate struct {
+	path  string
+	stamp stamp
+	build *hot_manifest.Build
+}
+
+// reconcile brings the bus in line with the plugins directory: removed
+// files are dropped, new and changed files are loaded, oldest first, so the
+// newest build of each binary ID wins. The manifest is published if
+// anything changed.
+func (r *run) reconcile(ctx context.Context) {
+	present := make(map[string]stamp)
+	if r.dirOK {
+		entries, err := os.ReadDir(r.c.dir)
+		if err != nil {
+			r.le.WithError(err).Warn("could not list the plugins dir")
+		}
+		for _, e := range entries {
+			if !isPluginName(e.Name()) {
+				continue
+			}
+			path := filepath.Join(r.c.dir, e.Name())
+			s, err := statStamp(path)
+			if err != nil {
+				// A dangling symlink or a file removed meanwhile.
+				r.le.WithField("plugin-path", path).WithError(err).Debug("skipping plugin file")
+				continue
+			}
+			present[path] = s
+		}
+	}
+
+	changed := false
+	for _, path := range sortedPaths(r.files) {
+		f := r.files[path]
+		if _, ok := present[path]; ok || f.record.State == hot_manifest.StateRemoved {
+			continue
+		}
+		if f.live != nil {
+			r.le.WithField("plugin-path", path).Info("plugin file removed: stopping its controllers")
+			r.drop(f.live)
+		}
+		f.record.State = hot_manifest.StateRemoved
+		changed = true
+	}
+
+	var todo []candidate
+	for path, s := range present {
+		if f := r.files[path]; f != nil && f.stamp == s && f.record.State != hot_manifest.StateRemoved {
+			// The compiler may write the build manifest after the plugin.
+			if f.record.BuildHash == "" && f.record.State == hot_manifest.StateLoaded {
+				if b, err := hot_manifest.ReadBuild(path); err == nil && b.BuildHash != "" {
+					f.record.BuildHash = b.BuildHash
+					changed = true
+				}
+			}
+			continue
+		}
+		cand := candidate{path: path, stamp: s}
+		if b, err := hot_manifest.ReadBuild(path); err == nil {
+			cand.build = b
+		}
+		todo = append(todo, cand)
+	}
+	slices.SortFunc(todo, func(a, b candidate) int {
+		if c := a.stamp.mtime.Compare(b.stamp.mtime); c != 0 {
+			return c
+		}
+		return strings.Compare(a.path, b.path)
+	})
+	for i, cand := range todo {
+		if newer := newerBuild(todo[i+1:], cand); newer != "" {
+			// The build manifests say a newer build of the same binary
+			// is waiting: don't map code that would be dropped at once.
+			r.supersededUnopened(cand, newer)
+		} else {
+			r.load(ctx, cand)
+		}
+		changed = true
+	}
+	if changed {
+		r.publish(ctx, true)
+	}
+}
+
+// newerBuild returns the path of a later candidate with the same binary ID
+// as cand according to the build manifests, or "".
+func newerBuild(later []candidate, cand candidate) string {
+	if cand.build == nil || cand.build.BinaryID == "" {
+		return ""
+	}
+	for _, l := range later {
+		if l.build != nil && l.build.BinaryID == cand.build.BinaryID {
+			return l.path
+		}
+	}
+	return ""
+}
+
+// supersededUnopened records cand as superseded by a newer file without
+// opening it.
+func (r *run) supersededUnopened(cand candidate, newer string) {
+	f := r.fileFor(cand)
+	f.record.BinaryID = cand.build.BinaryID
+	f.record.BinaryVersion = cand.build.BinaryVersion
+	f.record.BuildHash = cand.build.BuildHash
+	f.record.State = hot_manifest.StateSuperseded
+	f.record.Error = ""
+	r.le.WithField("plugin-path", cand.path).WithField("newer-path", newer).
+		Debug("plugin superseded by a newer build before it was loaded")
+}
+
+// fileFor returns the file record for cand, keeping what is known of the
+// build running from that path, and updates its stamp.
+func (r *run) fileFor(cand candidate) *file {
+	f := r.files[cand.path]
+	if f == nil {
+		f = &file{path: cand.path, record: hot_manifest.Plugin{Path: cand.path}}
+		r.files[cand.path] = f
+	}
+	f.stamp = cand.stamp
+	return f
+}
+
+// sortedPaths returns the keys of files, sorted.
+func sortedPaths(files map[string]*file) []string {
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	return paths
+}
+
+// close drops every plugin and deletes the private directory.
+func (r *run) close() {
+	for _, id := range sortedKeys(r.active) {
+		l := r.active[id]
+		r.drop(l)
+		if f := r.files[l.path]; f != nil && f.live == nil {
+			f.record.State = hot_manifest.StateRemoved
+			f.record.Error = "loader stopped"
+		}
+	}
+	if len(r.files) != 0 {
+		// The host is shutting down: tell watchers, but leave the file
+		// (the directory may be going away too).
+		r.publish(context.Background(), false)
+	}
+	if err := os.RemoveAll(r.tmpDir); err != nil {
+		r.le.WithError(err).Warn("could not remove the private directory of plugin copies")
+	}
+}
+
+// sortedKeys returns the keys of m, sorted.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,112 @@
+package hot_loader_filesystem
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aperturerobotics/controllerbus/controller"
+	"github.com/aperturerobotics/controllerbus/controller/resolver"
+	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
+	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
+)
+
+// StopTimeout bounds how long the loader waits for a dropped build's
+// controllers to stop before it goes on (and logs it).
+const StopTimeout = 10 * time.Second
+
+// live is a plugin build whose resolver is on the bus.
+type live struct {
+	path     string
+	mtime    time.Time
+	binaryID string
+	hp       hot_plugin.HotPlugin
+	res      controller.FactoryResolver
+	rc       *resolver.Controller
+	cancel   context.CancelFunc
+	release  func()
+}
+
+// start puts the build op from cand on the bus, with a context of its
+// own under ctx (the loader's). The new resolver is built first, so a build that fails leaves the running one untouched; then the
+// running build of the binary ID (and any build from the same path) is
+// dropped, and only then the new resolver is added: controllerbus offers
+// the host's LoadControllerWithConfig directives to it, so the dropped
+// build's controllers come back with the new code and their configs.
+func (r *run) start(ctx context.Context, cand candidate, op *openedBuild, rec *hot_manifest.Plugin) (*live, error) {
+	pctx, cancel := context.WithCancel(ctx)
+	var res controller.FactoryResolver
+	var err error
+	if perr := recoverCall(func() { res, err = op.hp.NewHotResolver(pctx, r.c.b) }); perr != nil {
+		err = perr
+	}
+	if err == nil && res == nil {
+		err = errors.New("NewHotResolver returned a nil resolver")
+	}
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("plugin %s (%s): build its resolver: %w", cand.path, op.binaryID, err)
+	}
+	if rel, ok := res.(hot_plugin.Releasable); ok {
+		rec.ConfigIDs = rel.GetConfigIDs()
+	}
+
+	if old := r.active[op.binaryID]; old != nil {
+		r.le.WithField("plugin-path", cand.path).WithField("old-path", old.path).
+			Info("swapping in a new build: stopping the old build's controllers first")
+		r.drop(old)
+		if f := r.files[old.path]; f != nil && old.path != cand.path {
+			f.record.State = hot_manifest.StateSuperseded
+		}
+	}
+	if f := r.files[cand.path]; f != nil && f.live != nil {
+		// The file was replaced by a build of another binary ID.
+		r.drop(f.live)
+	}
+
+	l := &live{
+		path:     cand.path,
+		mtime:    cand.stamp.mtime,
+		binaryID: op.binaryID,
+		hp:       op.hp,
+		res:      res,
+		cancel:   cancel,
+	}
+	l.rc = resolver.NewController(r.le.WithField("binary-id", op.binaryID), r.c.b, res)
+	l.release, err = r.c.b.AddController(pctx, l.rc, nil)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("plugin %s (%s): add its resolver to the bus: %w", cand.path, op.binaryID, err)
+	}
+	r.active[op.binaryID] = l
+	return l, nil
+}
+
+// drop takes a build off the bus, in the order controllerbus needs: cancel
+// the plugin's context (its controllers' factories are canceled), remove
+// and close the resolver controller, wait for the controllers to stop
+// (bounded by StopTimeout), then PrePluginUnload. The code stays mapped.
+func (r *run) drop(l *live) {
+	le := r.le.WithField("plugin-path", l.path).WithField("binary-id", l.binaryID)
+	l.cancel()
+	l.release()
+	_ = l.rc.Close()
+	if rel, ok := l.res.(hot_plugin.Releasable); ok {
+		ctx, cancel := context.WithTimeout(context.Background(), StopTimeout)
+		if err := rel.WaitStopped(ctx); err != nil {
+			le.WithError(err).Warnf("the plugin's controllers did not stop within %v; going on", StopTimeout)
+		}
+		cancel()
+	}
+	if err := recoverCall(l.hp.PrePluginUnload); err != nil {
+		le.WithError(err).Warn("PrePluginUnload")
+	}
+	if r.active[l.binaryID] == l {
+		delete(r.active, l.binaryID)
+	}
+	if f := r.files[l.path]; f != nil && f.live == l {
+		f.live = nil
+	}
+	le.Debug("plugin dropped; its code stays mapped until the process exits (Go can't unload plugins)")
+}

@@ -1,0 +1,148 @@
+package hot_manifest
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/hotbus/hotbus/internal/atomicfile"
+)
+
+// FileName is the name of the manifest of loaded plugins the filesystem
+// loader writes into the plugins directory.
+const FileName = "hotbus-manifest.json"
+
+// State is the state of one plugin file in a Manifest.
+type State string
+
+const (
+	// StateLoaded is a plugin whose resolver is on the bus.
+	StateLoaded State = "loaded"
+	// StateFailed is a plugin that could not be loaded; Error says why.
+	StateFailed State = "failed"
+	// StateSuperseded is a plugin replaced by a newer build of its binary
+	// ID: its controllers were stopped and its resolver left the bus.
+	StateSuperseded State = "superseded"
+	// StateRemoved is a plugin whose file was removed: its controllers were
+	// stopped and its resolver left the bus.
+	StateRemoved State = "removed"
+)
+
+// Manifest is the record of the plugins a loader knows in one directory.
+// A Manifest handed out by the loader is a snapshot: never modify it.
+type Manifest struct {
+	// Dir is the plugins directory.
+	Dir string `json:"dir"`
+	// UpdatedAt is when the manifest last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+	// Plugins are the plugin files, sorted by path.
+	Plugins []Plugin `json:"plugins"`
+}
+
+// Plugin is the record of one plugin file.
+type Plugin struct {
+	// Path is the plugin file.
+	Path string `json:"path"`
+	// BinaryID is the plugin's binary ID (empty if it was never opened).
+	BinaryID string `json:"binaryId,omitempty"`
+	// BinaryVersion is the plugin's binary version.
+	BinaryVersion string `json:"binaryVersion,omitempty"`
+	// FileSHA256 is the sha256 of the plugin file, hex: the build hash that
+	// tells two builds apart.
+	FileSHA256 string `json:"fileSha256,omitempty"`
+	// BuildHash is the hash of the build's inputs from the build manifest
+	// beside the plugin, if the compiler wrote one.
+	BuildHash string `json:"buildHash,omitempty"`
+	// LoadedAt is when the plugin was loaded (zero if it never was).
+	LoadedAt time.Time `json:"loadedAt,omitzero"`
+	// ConfigIDs are the config IDs the plugin provides, sorted.
+	ConfigIDs []string `json:"configIds,omitempty"`
+	// State is the plugin's state.
+	State State `json:"state"`
+	// Error is the last error, for a failed plugin.
+	Error string `json:"error,omitempty"`
+}
+
+// Find returns the record of the plugin at path, or nil.
+func (m *Manifest) Find(path string) *Plugin {
+	if m == nil {
+		return nil
+	}
+	for i := range m.Plugins {
+		if m.Plugins[i].Path == path {
+			return &m.Plugins[i]
+		}
+	}
+	return nil
+}
+
+// Loaded returns the loaded plugins.
+func (m *Manifest) Loaded() []Plugin {
+	if m == nil {
+		return nil
+	}
+	var out []Plugin
+	for _, p := range m.Plugins {
+		if p.State == StateLoaded {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Clone returns a deep copy of m.
+func (m *Manifest) Clone() *Manifest {
+	if m == nil {
+		return nil
+	}
+	c := *m
+	c.Plugins = slices.Clone(m.Plugins)
+	for i := range c.Plugins {
+		c.Plugins[i].ConfigIDs = slices.Clone(c.Plugins[i].ConfigIDs)
+	}
+	return &c
+}
+
+// Marshal encodes m as indented JSON, ending in a newline.
+func Marshal(m *Manifest) ([]byte, error) {
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode manifest: %w", err)
+	}
+	return append(data, '\n'), nil
+}
+
+// Unmarshal decodes a manifest from JSON.
+func Unmarshal(data []byte) (*Manifest, error) {
+	m := &Manifest{}
+	if err := json.Unmarshal(data, m); err != nil {
+		return nil, fmt.Errorf("decode manifest: %w", err)
+	}
+	return m, nil
+}
+
+// ReadFile reads the manifest at path (usually filepath.Join(dir, FileName)).
+func ReadFile(path string) (*Manifest, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := Unmarshal(data)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// WriteFile atomically writes m as FileName into dir, mode 0644: readers see
+// the old manifest or the new, never a part.
+func WriteFile(dir string, m *Manifest) error {
+	data, err := Marshal(m)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(dir, FileName), data, 0o644)
+}

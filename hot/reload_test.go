@@ -1,0 +1,240 @@
+package hot_test
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aperturerobotics/controllerbus/core"
+	"github.com/hotbus/hotbus/hot"
+	"github.com/sirupsen/logrus"
+)
+
+// step bounds each wait for the next reload. A cold first plugin build on
+// a fresh machine takes well over 10 s; later ones about a second.
+const step = 4 * time.Minute
+
+// counterEvent is what the fixture's counter controller logs.
+type counterEvent struct {
+	event      string // "start" or "stop"
+	generation int
+	name       string
+	count      uint32
+}
+
+// TestLiveReload runs the whole loop in one process: a host bus from YAML
+// with the loader and the compiler watching a temporary module; each edit
+// of the controller's source runs as new code in the same process, the old
+// controller stopped first, the config carried over. A compile error in
+// between leaves the running version alone, and the next fix loads.
+func TestLiveReload(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go plugins")
+	}
+	mod := copyFixture(t, "testdata/reload")
+	plugins := t.TempDir()
+	source := filepath.Join(mod, "counter", "controller.go")
+
+	log := logrus.New()
+	log.SetLevel(logrus.DebugLevel)
+	log.SetOutput(newTestWriter(t))
+	hook := newReloadHook()
+	log.AddHook(hook)
+	le := logrus.NewEntry(log)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b, sr, err := core.NewCoreBus(ctx, le)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hot.AddFactories(b, sr)
+	release, err := hot.ApplyConfigSetYAML(ctx, le, b, fmt.Appendf(nil, `
+loader:
+  id: hotbus/loader/filesystem
+  config: {dir: %q, watch: true}
+compiler:
+  id: hotbus/compiler
+  config:
+    workDir: %q
+    packages: [./counter]
+    outputDir: %q
+    watch: true
+    pluginBinaryId: reload
+    pluginBinaryVersion: "{buildHash}"
+counter:
+  id: example/reload/counter
+  config: {name: e2e, count: 42}
+`, plugins, mod, plugins))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+
+	hook.expect(t, counterEvent{"start", 1, "e2e", 42})
+
+	// An editor that saves in place.
+	setGeneration(t, source, 2, os.WriteFile)
+	hook.expect(t, counterEvent{"stop", 1, "e2e", 42})
+	hook.expect(t, counterEvent{"start", 2, "e2e", 42})
+
+	// A compile error: the error names the user's file, generation 2 runs on.
+	breakSource(t, source)
+	hook.expectCompileError(t, filepath.Join("counter", "controller.go"))
+
+	// An editor that saves by writing a temporary file and renaming it.
+	setGeneration(t, source, 3, writeRename)
+	hook.expect(t, counterEvent{"stop", 2, "e2e", 42})
+	hook.expect(t, counterEvent{"start", 3, "e2e", 42})
+
+	setGeneration(t, source, 4, writeRename)
+	hook.expect(t, counterEvent{"stop", 3, "e2e", 42})
+	hook.expect(t, counterEvent{"start", 4, "e2e", 42})
+}
+
+// generationRe matches the line the test rewrites.
+var generationRe = regexp.MustCompile(`(?m)^const Generation = .*$`)
+
+// setGeneration rewrites the Generation constant of the fixture source.
+func setGeneration(t *testing.T, path string, gen int, write func(string, []byte, fs.FileMode) error) {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src = generationRe.ReplaceAll(src, fmt.Appendf(nil, "const Generation = %d", gen))
+	if err := write(path, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// breakSource makes the fixture source fail to compile.
+func breakSource(t *testing.T, path string) {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src = generationRe.ReplaceAll(src, []byte("const Generation = undefinedName"))
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeRename saves as many editors do: a temporary file renamed over path.
+func writeRename(path string, data []byte, perm fs.FileMode) error {
+	tmp := path + ".swp"
+	if err := os.WriteFile(tmp, data, perm); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// copyFixture copies a fixture module into a temporary directory.
+func copyFixture(t *testing.T, dir string) string {
+	t.Helper()
+	dst := t.TempDir()
+	if err := os.CopyFS(dst, os.DirFS(dir)); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// reloadHook turns the fixture's log entries and the compiler's errors
+// into events the test waits on.
+type reloadHook struct {
+	events  chan counterEvent
+	compile chan string
+}
+
+func newReloadHook() *reloadHook {
+	return &reloadHook{events: make(chan counterEvent, 64), compile: make(chan string, 16)}
+}
+
+// Levels returns every level.
+func (h *reloadHook) Levels() []logrus.Level { return logrus.AllLevels }
+
+// Fire forwards counter events and compile errors.
+func (h *reloadHook) Fire(e *logrus.Entry) error {
+	if ev, ok := e.Data["counter-event"].(string); ok {
+		h.events <- counterEvent{
+			event:      ev,
+			generation: e.Data["counter-generation"].(int),
+			name:       e.Data["counter-name"].(string),
+			count:      e.Data["counter-count"].(uint32),
+		}
+		return nil
+	}
+	if e.Level <= logrus.ErrorLevel && strings.Contains(e.Message, "compile failed") {
+		h.compile <- e.Message
+	}
+	return nil
+}
+
+// expect waits for the next counter event and checks it.
+func (h *reloadHook) expect(t *testing.T, want counterEvent) {
+	t.Helper()
+	select {
+	case got := <-h.events:
+		if got != want {
+			t.Fatalf("counter event = %+v, want %+v", got, want)
+		}
+	case msg := <-h.compile:
+		t.Fatalf("compile failed while waiting for %+v:\n%s", want, msg)
+	case <-time.After(step):
+		t.Fatalf("no counter event within %s, want %+v", step, want)
+	}
+}
+
+// expectCompileError waits for the compiler to report a compile error that
+// names file, with no counter event before it.
+func (h *reloadHook) expectCompileError(t *testing.T, file string) {
+	t.Helper()
+	select {
+	case msg := <-h.compile:
+		if !strings.Contains(msg, file) {
+			t.Fatalf("compile error does not name %s:\n%s", file, msg)
+		}
+		if strings.Contains(msg, "hotbus-") || strings.Contains(msg, "/overlay/") {
+			t.Errorf("compile error names overlay paths, want the user's:\n%s", msg)
+		}
+	case got := <-h.events:
+		t.Fatalf("counter event %+v while waiting for the compile error: the running version must stay", got)
+	case <-time.After(step):
+		t.Fatalf("no compile error within %s", step)
+	}
+}
+
+// testWriter sends log output to t.Log until the test ends; the host's
+// goroutines may log a little longer than the test runs.
+type testWriter struct {
+	mu   sync.Mutex
+	t    *testing.T
+	done bool
+}
+
+func newTestWriter(t *testing.T) *testWriter {
+	w := &testWriter{t: t}
+	t.Cleanup(func() {
+		w.mu.Lock()
+		w.done = true
+		w.mu.Unlock()
+	})
+	return w
+}
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Log(strings.TrimRight(string(p), "\n"))
+	}
+	return len(p), nil
+}

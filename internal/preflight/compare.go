@@ -1,0 +1,188 @@
+package preflight
+
+import (
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"strings"
+)
+
+// Error is a plugin the runtime would refuse, or could not be checked.
+type Error struct {
+	// Path is the plugin file.
+	Path string
+	// Packages are the packages whose fingerprints differ between the
+	// plugin and the host (or a plugin loaded before): the runtime's
+	// verdict. Empty when Err is set.
+	Packages []string
+	// Mismatches are the build settings and modules that differ: the
+	// explanation.
+	Mismatches []Mismatch
+	// Err is why the plugin could not be checked (not an ELF shared
+	// object, no symbols, ...), or nil.
+	Err error
+}
+
+// Error describes the verdict, every mismatch and what to do.
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("plugin %s: %v", e.Path, e.Err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "plugin %s would be refused by the Go runtime: built with a different version of package %s",
+		e.Path, strings.Join(e.Packages, ", "))
+	if len(e.Mismatches) == 0 {
+		b.WriteString("; the build info matches, so the sources differ: rebuild the plugin from the sources and module versions the host was built with")
+		return b.String()
+	}
+	b.WriteString("; differences from the host:")
+	for _, m := range e.Mismatches {
+		b.WriteString("\n  - ")
+		b.WriteString(m.String())
+	}
+	return b.String()
+}
+
+// Unwrap returns Err.
+func (e *Error) Unwrap() error {
+	return e.Err
+}
+
+// Mismatch is one build setting or module that differs between the host
+// and a plugin.
+type Mismatch struct {
+	// Item names what differs: "go version", a build setting ("-trimpath",
+	// "CGO_ENABLED", ...) or "module <path>".
+	Item string
+	// Host is the host's value ("" if unset).
+	Host string
+	// Plugin is the plugin's value ("" if unset).
+	Plugin string
+	// Fix says what to do.
+	Fix string
+}
+
+// String returns "item: host X, plugin Y: fix".
+func (m Mismatch) String() string {
+	return fmt.Sprintf("%s: host %s, plugin %s: %s", m.Item, show(m.Host), show(m.Plugin), m.Fix)
+}
+
+// show quotes a value, or says it is unset.
+func show(v string) string {
+	if v == "" {
+		return "(unset)"
+	}
+	return fmt.Sprintf("%q", v)
+}
+
+// setting is a build setting that must match, with its default.
+type setting struct {
+	key, def, fix string
+}
+
+// settings are the build settings that change the code of shared packages.
+var settings = []setting{
+	{"-trimpath", "false", "build the plugin with -trimpath exactly when the host was"},
+	{"-tags", "", "build the plugin with the host's -tags"},
+	{"CGO_ENABLED", "", "build the plugin with the host's CGO_ENABLED"},
+	{"GOOS", "", "build the plugin for the host's GOOS"},
+	{"GOARCH", "", "build the plugin for the host's GOARCH"},
+	{"GOAMD64", "", "build the plugin with the host's GOAMD64"},
+	{"GOARM64", "", "build the plugin with the host's GOARM64"},
+	{"GOARM", "", "build the plugin with the host's GOARM"},
+	{"GO386", "", "build the plugin with the host's GO386"},
+	{"-race", "false", "build the plugin with -race exactly when the host was"},
+	{"-msan", "false", "build the plugin with -msan exactly when the host was"},
+	{"-asan", "false", "build the plugin with -asan exactly when the host was"},
+	{"-gcflags", "", "build the plugin with the host's -gcflags"},
+	{"-compiler", "gc", "build the plugin with the host's compiler"},
+	{"GOEXPERIMENT", "", "build the plugin with the host's GOEXPERIMENT"},
+}
+
+// Compare lists the build settings and module versions that differ between
+// host and plugin build info: Go version, the settings above, and the
+// version or replacement of each module both contain. Either may be nil.
+func Compare(host, plugin *debug.BuildInfo) []Mismatch {
+	if host == nil || plugin == nil {
+		return nil
+	}
+	var out []Mismatch
+	if host.GoVersion != plugin.GoVersion {
+		out = append(out, Mismatch{
+			Item: "go version", Host: host.GoVersion, Plugin: plugin.GoVersion,
+			Fix: "build the plugin with the Go toolchain that built the host (GOTOOLCHAIN=" + host.GoVersion + ")",
+		})
+	}
+	hs, ps := settingMap(host), settingMap(plugin)
+	for _, s := range settings {
+		hv, pv := orDefault(hs, s.key, s.def), orDefault(ps, s.key, s.def)
+		if hv != pv {
+			out = append(out, Mismatch{Item: s.key, Host: hv, Plugin: pv, Fix: s.fix})
+		}
+	}
+	hm, pm := moduleMap(host), moduleMap(plugin)
+	for _, path := range sortedKeys(pm) {
+		hv, ok := hm[path]
+		if !ok {
+			continue
+		}
+		if pv := pm[path]; hv != pv {
+			out = append(out, Mismatch{
+				Item: "module " + path, Host: hv, Plugin: pv,
+				Fix: "require and replace " + path + " in the plugin's go.mod as the host does (" + show(hv) + ")",
+			})
+		}
+	}
+	return out
+}
+
+// settingMap returns the build settings by key.
+func settingMap(info *debug.BuildInfo) map[string]string {
+	m := make(map[string]string, len(info.Settings))
+	for _, s := range info.Settings {
+		m[s.Key] = s.Value
+	}
+	return m
+}
+
+// orDefault returns m[key], or def if unset or empty.
+func orDefault(m map[string]string, key, def string) string {
+	if v := m[key]; v != "" {
+		return v
+	}
+	return def
+}
+
+// moduleMap returns "version" or "version => replacement" by module path,
+// for the main module and every dependency.
+func moduleMap(info *debug.BuildInfo) map[string]string {
+	m := make(map[string]string, len(info.Deps)+1)
+	add := func(mod *debug.Module) {
+		if mod == nil || mod.Path == "" {
+			return
+		}
+		v := mod.Version
+		if r := mod.Replace; r != nil {
+			v += " => " + r.Path
+			if r.Version != "" {
+				v += "@" + r.Version
+			}
+		}
+		m[mod.Path] = v
+	}
+	add(&info.Main)
+	for _, d := range info.Deps {
+		add(d)
+	}
+	return m
+}
+
+// sortedKeys returns the keys of m, sorted.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,170 @@
+package preflight
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// info builds a BuildInfo from a Go version, settings and modules
+// ("path version" or "path version => replacement").
+func info(goVersion string, settings map[string]string, mods ...string) *debug.BuildInfo {
+	bi := &debug.BuildInfo{GoVersion: goVersion, Main: debug.Module{Path: "example.com/host", Version: "(devel)"}}
+	for k, v := range settings {
+		bi.Settings = append(bi.Settings, debug.BuildSetting{Key: k, Value: v})
+	}
+	for _, m := range mods {
+		f := strings.Fields(m)
+		mod := &debug.Module{Path: f[0], Version: f[1]}
+		if len(f) == 4 {
+			mod.Replace = &debug.Module{Path: f[3]}
+		}
+		bi.Deps = append(bi.Deps, mod)
+	}
+	return bi
+}
+
+func TestCompare(t *testing.T) {
+	base := map[string]string{"CGO_ENABLED": "1", "GOARCH": "amd64", "GOAMD64": "v1"}
+	with := func(kv ...string) map[string]string {
+		m := make(map[string]string)
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	cases := []struct {
+		name         string
+		host, plugin *debug.BuildInfo
+		want         []string // "item|host|plugin"
+	}{
+		{"same", info("go1.26.8", base, "a.com/x v1.0.0"), info("go1.26.8", base, "a.com/x v1.0.0"), nil},
+		{"go version", info("go1.26.8", base), info("go1.26.7", base), []string{"go version|go1.26.8|go1.26.7"}},
+		{"trimpath", info("go1.26.8", base), info("go1.26.8", with("-trimpath", "true")), []string{"-trimpath|false|true"}},
+		{"trimpath explicit false", info("go1.26.8", with("-trimpath", "false")), info("go1.26.8", base), nil},
+		{"tags", info("go1.26.8", with("-tags", "a,b")), info("go1.26.8", base), []string{"-tags|a,b|"}},
+		{"cgo", info("go1.26.8", base), info("go1.26.8", with("CGO_ENABLED", "0")), []string{"CGO_ENABLED|1|0"}},
+		{"goamd64", info("go1.26.8", base), info("go1.26.8", with("GOAMD64", "v3")), []string{"GOAMD64|v1|v3"}},
+		{"race", info("go1.26.8", with("-race", "true")), info("go1.26.8", base), []string{"-race|true|false"}},
+		{
+			"module version", info("go1.26.8", base, "a.com/x v1.0.0", "b.com/y v2.0.0"),
+			info("go1.26.8", base, "a.com/x v1.1.0", "c.com/z v1.0.0"),
+			[]string{"module a.com/x|v1.0.0|v1.1.0"},
+		},
+		{
+			"module replace", info("go1.26.8", base, "a.com/x v1.0.0 => ../x"),
+			info("go1.26.8", base, "a.com/x v1.0.0"),
+			[]string{"module a.com/x|v1.0.0 => ../x|v1.0.0"},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			for _, m := range Compare(c.host, c.plugin) {
+				got = append(got, m.Item+"|"+m.Host+"|"+m.Plugin)
+				if m.Fix == "" {
+					t.Errorf("%s: no fix", m.Item)
+				}
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestErrorMessage(t *testing.T) {
+	e := &Error{
+		Path:     "/p/x.cbus.so",
+		Packages: []string{"example.com/shared"},
+		Mismatches: []Mismatch{{
+			Item: "-trimpath", Host: "false", Plugin: "true",
+			Fix: "build the plugin with -trimpath exactly when the host was",
+		}},
+	}
+	want := `plugin /p/x.cbus.so would be refused by the Go runtime: built with a different version of package example.com/shared; differences from the host:
+  - -trimpath: host "false", plugin "true": build the plugin with -trimpath exactly when the host was`
+	if got := e.Error(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	e.Mismatches = nil
+	if got := e.Error(); !strings.Contains(got, "the sources differ") {
+		t.Errorf("no explanation without mismatches: %s", got)
+	}
+}
+
+func TestBuildFlags(t *testing.T) {
+	bi := info("go1.26.8", map[string]string{
+		"-trimpath": "true", "-race": "false", "-tags": "x", "CGO_ENABLED": "1", "GOAMD64": "v2", "-buildmode": "exe",
+	})
+	if got, want := BuildFlags(bi), []string{"-trimpath", "-tags=x"}; !slices.Equal(got, want) {
+		t.Errorf("BuildFlags = %q, want %q", got, want)
+	}
+	if got, want := BuildEnv(bi), []string{"CGO_ENABLED=1", "GOAMD64=v2"}; !slices.Equal(got, want) {
+		t.Errorf("BuildEnv = %q, want %q", got, want)
+	}
+}
+
+func TestReadPluginRefusesNonPlugins(t *testing.T) {
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.cbus.so")
+	if err := os.WriteFile(garbage, []byte("not an elf file at all"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truncated := filepath.Join(dir, "truncated.cbus.so")
+	if err := os.WriteFile(truncated, data[:len(data)-4096], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		path, want string
+	}{
+		{garbage, "not an ELF file"},
+		{truncated, "truncated ELF file"},
+		{exe, "want ET_DYN"}, // the test binary is an executable
+		{filepath.Join(dir, "missing.cbus.so"), "no such file"},
+	}
+	for _, c := range cases {
+		_, err := ReadPlugin(c.path)
+		var pe *Error
+		if !errors.As(err, &pe) || pe.Path != c.path || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ReadPlugin(%s) = %v, want a *Error saying %q", filepath.Base(c.path), err, c.want)
+		}
+	}
+}
+
+// TestHostWithoutPluginSupport: this test binary does not link package
+// plugin, so it has no package fingerprints and can't load plugins.
+func TestHostWithoutPluginSupport(t *testing.T) {
+	host, err := CurrentHost()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host.Info == nil || host.Info.GoVersion == "" {
+		t.Fatalf("no build info: %+v", host.Info)
+	}
+	if _, err := host.PkgHashes(); !errors.Is(err, ErrNoPluginSupport) {
+		t.Errorf("PkgHashes = %v, want ErrNoPluginSupport", err)
+	}
+	h2, err := ReadHost(host.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h2.Info.GoVersion != host.Info.GoVersion {
+		t.Errorf("ReadHost go version %q, CurrentHost %q", h2.Info.GoVersion, host.Info.GoVersion)
+	}
+}

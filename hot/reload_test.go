@@ -97,6 +97,11 @@ counter:
 	setGeneration(t, source, 4, writeRename)
 	hook.expect(t, counterEvent{"stop", 3, "e2e", 42})
 	hook.expect(t, counterEvent{"start", 4, "e2e", 42})
+
+	// One info line per reload, with the time of each step.
+	for range 3 {
+		hook.expectReloadLine(t)
+	}
 }
 
 // generationRe matches the line the test rewrites.
@@ -152,10 +157,15 @@ func copyFixture(t *testing.T, dir string) string {
 type reloadHook struct {
 	events  chan counterEvent
 	compile chan string
+	reloads chan logrus.Fields
 }
 
 func newReloadHook() *reloadHook {
-	return &reloadHook{events: make(chan counterEvent, 64), compile: make(chan string, 16)}
+	return &reloadHook{
+		events:  make(chan counterEvent, 64),
+		compile: make(chan string, 16),
+		reloads: make(chan logrus.Fields, 16),
+	}
 }
 
 // Levels returns every level.
@@ -175,7 +185,26 @@ func (h *reloadHook) Fire(e *logrus.Entry) error {
 	if e.Level <= logrus.ErrorLevel && strings.Contains(e.Message, "compile failed") {
 		h.compile <- e.Message
 	}
+	if e.Level == logrus.InfoLevel && strings.HasPrefix(e.Message, "reloaded") {
+		h.reloads <- e.Data
+	}
 	return nil
+}
+
+// expectReloadLine waits for the loader's log line of a reload and checks
+// that it has the time of every step.
+func (h *reloadHook) expectReloadLine(t *testing.T) {
+	t.Helper()
+	select {
+	case fields := <-h.reloads:
+		for _, k := range []string{"analysis", "codegen", "build", "publish", "load", "swap", "total"} {
+			if _, ok := fields[k]; !ok {
+				t.Errorf("reload log line has no %q field: %v", k, fields)
+			}
+		}
+	case <-time.After(step):
+		t.Fatalf("no reload log line within %s", step)
+	}
 }
 
 // expect waits for the next counter event and checks it.

@@ -387,6 +387,13 @@ func (c *Compiler) Codegen(ctx context.Context) (*Result, error) {
 // hash is already published, nothing is rebuilt (Result.Unchanged).
 // Compile errors are a *BuildError; canceling ctx stops the go command.
 func (c *Compiler) Build(ctx context.Context) (*Result, error) {
+	return c.BuildFor(ctx, nil)
+}
+
+// BuildFor is Build for a source change: trigger is recorded in the build
+// manifest, so the loader can log the time from the change to the new
+// code running.
+func (c *Compiler) BuildFor(ctx context.Context, trigger *hot_manifest.Trigger) (*Result, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.opts.OutputDir == "" {
@@ -455,10 +462,19 @@ func (c *Compiler) Build(ctx context.Context) (*Result, error) {
 	if err := checkHost(c.preflight, tmp, final); err != nil {
 		return nil, err
 	}
-	if err := publish(tmp, final, p.manifest); err != nil {
+	m := *p.manifest
+	m.Trigger = trigger
+	m.Timings = &hot_manifest.Timings{
+		Analysis: res.Timings.Analysis,
+		Codegen:  res.Timings.Codegen,
+		Build:    res.Timings.Build,
+		Publish:  time.Since(start),
+	}
+	m.PublishedAt = time.Now()
+	if err := publish(tmp, final, &m); err != nil {
 		return nil, err
 	}
-	res.PluginPath, res.Build = final, p.manifest
+	res.PluginPath, res.Build = final, &m
 	if !c.opts.NoCleanup {
 		removed, err := cleanup(c.opts.OutputDir, c.opts.OutputName, name)
 		res.Removed = removed

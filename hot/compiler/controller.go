@@ -8,6 +8,7 @@ import (
 	"github.com/aperturerobotics/controllerbus/bus"
 	"github.com/aperturerobotics/controllerbus/controller"
 	"github.com/aperturerobotics/controllerbus/directive"
+	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	"github.com/sirupsen/logrus"
 )
 
@@ -110,7 +111,11 @@ func (c *Controller) watch(ctx context.Context, comp *Compiler, w *sourceWatcher
 // build runs one build and logs its outcome. A failure leaves the
 // published plugin, and so the running version, in place.
 func (c *Controller) build(ctx context.Context, comp *Compiler, trigger change) {
-	res, err := comp.Build(ctx)
+	var t *hot_manifest.Trigger
+	if trigger.path != "" {
+		t = &hot_manifest.Trigger{Path: trigger.path, Time: trigger.at}
+	}
+	res, err := comp.BuildFor(ctx, t)
 	if ctx.Err() != nil {
 		return
 	}
@@ -133,17 +138,30 @@ func (c *Controller) build(ctx context.Context, comp *Compiler, trigger change) 
 		le.Debug("sources unchanged: plugin is up to date")
 		return
 	}
-	if trigger.path != "" {
-		le = le.WithField("changed-path", trigger.path).
-			WithField("since-change", time.Since(trigger.at).Round(time.Millisecond).String())
-	}
-	le.WithFields(logrus.Fields{
+	le = le.WithFields(logrus.Fields{
 		"binary-version": res.Build.BinaryVersion,
-		"analysis":       res.Timings.Analysis.Round(time.Millisecond).String(),
-		"codegen":        res.Timings.Codegen.Round(time.Millisecond).String(),
-		"build":          res.Timings.Build.Round(time.Millisecond).String(),
-		"publish":        res.Timings.Publish.Round(time.Millisecond).String(),
-	}).Info("plugin published")
+		"analysis":       ms(res.Timings.Analysis),
+		"codegen":        ms(res.Timings.Codegen),
+		"build":          ms(res.Timings.Build),
+		"publish":        ms(res.Timings.Publish),
+	})
+	if trigger.path == "" {
+		le.Info("plugin published")
+		return
+	}
+	// The loader logs the reload, with these timings, once the new code runs.
+	le.WithField("changed-path", trigger.path).
+		WithField("since-change", ms(time.Since(trigger.at))).
+		Debug("plugin published")
+}
+
+// ms formats a duration for the log: to the millisecond, or to 10µs below
+// a millisecond.
+func ms(d time.Duration) string {
+	if d < time.Millisecond {
+		return d.Round(10 * time.Microsecond).String()
+	}
+	return d.Round(time.Millisecond).String()
 }
 
 // Close releases nothing: Execute cleans up before it returns.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
 )
@@ -36,6 +37,34 @@ type Build struct {
 	ConfigIDs []string `json:"configIds,omitempty"`
 	// Packages are the import paths of the hot packages, as in the sources.
 	Packages []string `json:"packages,omitempty"`
+	// Trigger is the source change the build was made for, if any.
+	Trigger *Trigger `json:"trigger,omitempty"`
+	// Timings are the durations of the build's steps.
+	Timings *Timings `json:"timings,omitempty"`
+	// PublishedAt is when the plugin was published: just before it was
+	// renamed into place.
+	PublishedAt time.Time `json:"publishedAt,omitzero"`
+}
+
+// Trigger is the source change a build was made for.
+type Trigger struct {
+	// Path is the first file that changed.
+	Path string `json:"path"`
+	// Time is when the change was seen.
+	Time time.Time `json:"time"`
+}
+
+// Timings are the durations of a build's steps, in nanoseconds in JSON.
+type Timings struct {
+	// Analysis is loading and checking the packages.
+	Analysis time.Duration `json:"analysis"`
+	// Codegen is writing the build tree.
+	Codegen time.Duration `json:"codegen"`
+	// Build is go build.
+	Build time.Duration `json:"build"`
+	// Publish is checking the plugin against the host and writing the
+	// build manifest, up to the rename of the plugin into place.
+	Publish time.Duration `json:"publish"`
 }
 
 // Pin is one module pinned to the version or replacement the host has.

@@ -180,11 +180,12 @@ func (c *Controller) newRun() (*run, error) {
 		return nil, fmt.Errorf("loader %s: chmod %s: %w", c.dir, tmp, err)
 	}
 	r := &run{
-		c:      c,
-		le:     c.le,
-		tmpDir: tmp,
-		files:  make(map[string]*file),
-		active: make(map[string]*live),
+		c:       c,
+		le:      c.le,
+		tmpDir:  tmp,
+		files:   make(map[string]*file),
+		active:  make(map[string]*live),
+		stopped: make(map[string]time.Duration),
 	}
 	r.host, r.hostErr = preflight.CurrentHost()
 	if r.hostErr == nil {

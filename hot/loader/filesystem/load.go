@@ -30,6 +30,7 @@ type openedBuild struct {
 // then the swap. Every failure is logged and recorded; a build running
 // from the same path keeps running if the new one fails.
 func (r *run) load(ctx context.Context, cand candidate) {
+	loadStart := time.Now()
 	le := r.le.WithField("plugin-path", cand.path)
 	f := r.fileFor(cand)
 	prev := f.record
@@ -73,10 +74,22 @@ func (r *run) load(ctx context.Context, cand candidate) {
 		le.WithField("newer-path", cur.path).Info("plugin is older than the loaded build of its binary ID: not loaded")
 		return
 	}
+	swapStart := time.Now()
 	l, err := r.start(ctx, cand, op, &rec)
 	if err != nil {
 		r.failWith(f, rec, err)
 		return
+	}
+	if cand.build != nil && cand.build.Trigger != nil {
+		steps := reloadSteps{
+			build:  cand.build,
+			detect: loadStart.Sub(cand.build.PublishedAt),
+			load:   swapStart.Sub(loadStart),
+			stop:   r.stopped[op.binaryID],
+			swap:   time.Since(swapStart),
+			added:  time.Now(),
+		}
+		go steps.log(ctx, le, l.res)
 	}
 	rec.State = hot_manifest.StateLoaded
 	rec.LoadedAt = time.Now()

@@ -31,6 +31,9 @@ type run struct {
 	files map[string]*file
 	// active is the build on the bus, by binary ID.
 	active map[string]*live
+	// stopped is how long dropping a build of a binary ID took in this
+	// reconcile, for the reload log line of the build that replaces it.
+	stopped map[string]time.Duration
 }
 
 // file is what the loader knows of one plugin file.
@@ -75,6 +78,7 @@ type candidate struct {
 // newest build of each binary ID wins. The manifest is published if
 // anything changed.
 func (r *run) reconcile(ctx context.Context) {
+	clear(r.stopped)
 	present := make(map[string]stamp)
 	if r.dirOK {
 		entries, err := os.ReadDir(r.c.dir)

@@ -10,6 +10,7 @@ import (
 	"github.com/aperturerobotics/controllerbus/controller/resolver"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
+	"github.com/sirupsen/logrus"
 )
 
 // StopTimeout bounds how long the loader waits for a dropped build's
@@ -89,6 +90,8 @@ func (r *run) start(ctx context.Context, cand candidate, op *openedBuild, rec *h
 // (bounded by StopTimeout), then PrePluginUnload. The code stays mapped.
 func (r *run) drop(l *live) {
 	le := r.le.WithField("plugin-path", l.path).WithField("binary-id", l.binaryID)
+	start := time.Now()
+	defer func() { r.stopped[l.binaryID] = time.Since(start) }()
 	l.cancel()
 	l.release()
 	_ = l.rc.Close()
@@ -109,4 +112,69 @@ func (r *run) drop(l *live) {
 		f.live = nil
 	}
 	le.Debug("plugin dropped; its code stays mapped until the process exits (Go can't unload plugins)")
+}
+
+// reloadSteps are the times of one reload, from the source change to the
+// new build's controllers running.
+type reloadSteps struct {
+	// build is the new build's manifest, with the trigger and the
+	// compiler's step times.
+	build *hot_manifest.Build
+	// detect is from the publish to the loader starting the load
+	// (fsnotify and the debounce).
+	detect time.Duration
+	// load is the checks, the copy and plugin.Open.
+	load time.Duration
+	// stop is dropping the old build: its controllers stopped.
+	stop time.Duration
+	// swap is dropping the old build (if still on the bus) and adding the new
+	// resolver.
+	swap time.Duration
+	// added is when the new resolver was on the bus.
+	added time.Time
+}
+
+// log waits for the first of res's controllers to run and logs the reload
+// with the time of each step, in one line.
+func (s reloadSteps) log(ctx context.Context, le *logrus.Entry, res controller.FactoryResolver) {
+	rel, ok := res.(hot_plugin.Releasable)
+	if !ok {
+		return
+	}
+	timer := time.NewTimer(StopTimeout)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return
+	case <-timer.C:
+		le.Infof("reloaded, but no controller of the new build started within %v: does the host's config set use it?", StopTimeout)
+		return
+	case <-rel.Executing():
+	}
+	running := time.Now()
+	fields := logrus.Fields{
+		"changed-path": s.build.Trigger.Path,
+		"total":        ms(running.Sub(s.build.Trigger.Time)),
+		"detect":       ms(s.detect),
+		"load":         ms(s.load),
+		"stop-old":     ms(s.stop),
+		"swap":         ms(s.swap),
+		"start":        ms(running.Sub(s.added)),
+	}
+	if t := s.build.Timings; t != nil {
+		fields["analysis"] = ms(t.Analysis)
+		fields["codegen"] = ms(t.Codegen)
+		fields["build"] = ms(t.Build)
+		fields["publish"] = ms(t.Publish)
+	}
+	le.WithFields(fields).Info("reloaded: the new code runs")
+}
+
+// ms formats a duration for the log: to the millisecond, or to 10µs below
+// a millisecond.
+func ms(d time.Duration) string {
+	if d < time.Millisecond {
+		return d.Round(10 * time.Microsecond).String()
+	}
+	return d.Round(time.Millisecond).String()
 }

@@ -85,13 +85,24 @@ func goModOf(m *packages.Module) string {
 func planModules(host *Host, a *Analysis, t *Tree, hostDir func(path, replace string) (string, error)) ([]ModReq, error) {
 	reqs := map[string]ModReq{}
 	// The host's main module.
-	if host.IsDevel() {
+	switch {
+	case host.IsDevel():
 		dir, err := hostDir(host.Main.Path, "")
 		if err != nil {
 			return nil, err
 		}
 		reqs[host.Main.Path] = ModReq{Path: host.Main.Path, Version: zeroPseudo, ReplacePath: dir, Devel: true}
-	} else {
+	case localReplace(host.Main.Replace):
+		// A command run from another module that replaces this one with a
+		// directory ("go run github.com/hotbus/hotbus/cmd/hot-builder" from
+		// a module with "replace github.com/hotbus/hotbus => ../hotbus"):
+		// build info names the command's module as main, replaced.
+		dir, err := hostDir(host.Main.Path, host.Main.Replace.Path)
+		if err != nil {
+			return nil, err
+		}
+		reqs[host.Main.Path] = hostReq(&host.Main, dir)
+	default:
 		reqs[host.Main.Path] = hostReq(&host.Main, "")
 	}
 	// The host's dependencies.
@@ -100,7 +111,7 @@ func planModules(host *Host, a *Analysis, t *Tree, hostDir func(path, replace st
 			continue
 		}
 		dir := ""
-		if local := d.Replace != nil && d.Replace.Version == ""; local || d.Version == develVersion {
+		if localReplace(d.Replace) || d.Version == develVersion {
 			rp := ""
 			if d.Replace != nil {
 				rp = d.Replace.Path
@@ -178,6 +189,14 @@ func planModules(host *Host, a *Analysis, t *Tree, hostDir func(path, replace st
 	return out, nil
 }
 
+// localReplace reports whether a replacement in build info is a local
+// directory. The go command records those with no version, or with
+// "(devel)" (a dependency replaced by a directory in the main module's
+// go.mod).
+func localReplace(r *debug.Module) bool {
+	return r != nil && (r.Version == "" || r.Version == develVersion)
+}
+
 // hostReq converts a host module; dir is its local directory if it is
 // built from one.
 func hostReq(d *debug.Module, dir string) ModReq {
@@ -199,7 +218,7 @@ func hostReq(d *debug.Module, dir string) ModReq {
 func checkPin(d *debug.Module, m *packages.Module, pkg string) error {
 	hostV := d.Version
 	if d.Replace != nil {
-		if d.Replace.Version == "" {
+		if localReplace(d.Replace) {
 			// Built from a local directory: preflight compares the result.
 			if m.Replace != nil && m.Replace.Version == "" || m.Main || m.Version == "" {
 				return nil

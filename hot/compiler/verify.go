@@ -24,7 +24,7 @@ func verifyPins(host *Host, pluginPath string) error {
 			continue
 		}
 		hp, pp := modulePin(h), modulePin(d)
-		if h.Replace != nil && h.Replace.Version == "" && d.Replace != nil && d.Replace.Version == "" {
+		if localReplace(h.Replace) && localReplace(d.Replace) {
 			continue // both local directories; preflight compares the code
 		}
 		if hp.Version != pp.Version || hp.Replace != pp.Replace {

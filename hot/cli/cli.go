@@ -4,6 +4,7 @@
 //	hot-builder compile [flags] packages...   build and publish a plugin once
 //	hot-builder codegen [flags] packages...   write the build tree only
 //	hot-builder daemon --config bus.yaml      run a host applying a config set
+//	hot-builder manifest [--dir plugins]      print what a loader has loaded
 //
 // Every flag has an environment variable fallback (HOTBUS_*), listed by
 // "hot-builder <command> --help".
@@ -55,6 +56,7 @@ func Commands() []*Command {
 	cmds := []*Command{
 		{Name: "compile", Summary: "build the packages into a plugin and publish it once", Run: runCompile},
 		{Name: "codegen", Summary: "write the plugin's build tree only, and keep it for inspection", Run: runCodegen},
+		{Name: "manifest", Summary: "print what the loader of a plugins directory has loaded", Run: runManifest},
 		{Name: "daemon", Summary: "run a host that applies a config set YAML with the hotbus factories registered", Run: runDaemon},
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].Name < cmds[j].Name })

@@ -1,0 +1,83 @@
+package hot_cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
+)
+
+// manifestDoc is the help text of the manifest command.
+const manifestDoc = `Prints what the loader of a plugins directory has loaded, from the
+manifest it writes there (` + hot_manifest.FileName + `): each plugin file with
+its binary ID and version, state, config IDs, and last error.`
+
+// runManifest prints the manifest of a plugins directory.
+func runManifest(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "manifest", "", manifestDoc)
+	dir := fs.String("dir", envOr(env, "HOTBUS_PLUGINS_DIR", "plugins"), envFlag("plugins directory", "HOTBUS_PLUGINS_DIR"))
+	asJSON := fs.Bool("json", false, "print the manifest as JSON")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() != 0 {
+		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
+	}
+	path := filepath.Join(*dir, hot_manifest.FileName)
+	m, err := hot_manifest.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("%s does not exist: is a loader (hotbus/loader/filesystem) running with dir %s?", path, *dir)
+		}
+		return err
+	}
+	if *asJSON {
+		data, err := hot_manifest.Marshal(m)
+		if err != nil {
+			return err
+		}
+		_, err = env.Stdout.Write(data)
+		return err
+	}
+	return printManifest(env, m)
+}
+
+// printManifest prints m as a table.
+func printManifest(env *Env, m *hot_manifest.Manifest) error {
+	fmt.Fprintf(env.Stdout, "%s (updated %s)\n", m.Dir, m.UpdatedAt.Format(time.RFC3339))
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FILE\tSTATE\tBINARY ID\tVERSION\tCONFIG IDS\tERROR")
+	for _, p := range m.Plugins {
+		errText := strings.ReplaceAll(p.Error, "\n", " ")
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n",
+			filepath.Base(p.Path), p.State, dash(p.BinaryID), dash(p.BinaryVersion),
+			dash(strings.Join(p.ConfigIDs, ",")), dash(errText))
+	}
+	return tw.Flush()
+}
+
+// dash returns s, or "-" if it is empty.
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// envOr returns the environment variable name, or def if it is unset.
+func envOr(env *Env, name, def string) string {
+	if v := env.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,49 @@
+package hot_cli_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
+)
+
+func TestManifestPrintsWhatIsLoaded(t *testing.T) {
+	dir := t.TempDir()
+	m := &hot_manifest.Manifest{
+		Dir:       dir,
+		UpdatedAt: time.Date(2026, 11, 22, 1, 2, 3, 0, time.UTC),
+		Plugins: []hot_manifest.Plugin{
+			{Path: filepath.Join(dir, "a.cbus.so"), BinaryID: "demo", BinaryVersion: "1.0.0", State: hot_manifest.StateLoaded, ConfigIDs: []string{"x/a", "x/b"}},
+			{Path: filepath.Join(dir, "b.cbus.so"), State: hot_manifest.StateFailed, Error: "not an ELF file\nsecond line"},
+		},
+	}
+	if err := hot_manifest.WriteFile(dir, m); err != nil {
+		t.Fatal(err)
+	}
+
+	code, stdout, stderr := run(t, nil, "manifest", "--dir", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"a.cbus.so", "loaded", "demo", "1.0.0", "x/a,x/b", "b.cbus.so", "failed", "not an ELF file second line"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+
+	code, stdout, _ = run(t, map[string]string{"HOTBUS_PLUGINS_DIR": dir}, "manifest", "--json")
+	got, err := hot_manifest.Unmarshal([]byte(stdout))
+	if code != 0 || err != nil || len(got.Plugins) != 2 || got.Plugins[0].BinaryID != "demo" {
+		t.Fatalf("manifest --json: exit %d, err %v, got %+v", code, err, got)
+	}
+}
+
+func TestManifestOfADirectoryWithoutLoader(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := run(t, nil, "manifest", "--dir", dir)
+	if code != 1 || !strings.Contains(stderr, hot_manifest.FileName) || !strings.Contains(stderr, "loader") {
+		t.Fatalf("exit %d, want 1 with an error naming the file and the loader:\n%s", code, stderr)
+	}
+}

@@ -27,21 +27,36 @@ if [ ! -x "$gen" ] || [ "$(cat "$bin/protoc-gen-go-lite.version" 2>/dev/null)" !
 	echo "$GEN_VERSION" >"$bin/protoc-gen-go-lite.version"
 fi
 
-# protoc sees the repository under its module path, so the generated files
-# name their source as controllerbus's do ("source: github.com/...").
+# protoc sees each proto under its module's path, so the generated files
+# name their source as controllerbus's do ("source: github.com/..."). Test
+# fixtures with a go.mod of their own (hot/testdata/reload) use theirs.
 staging=$(mktemp -d)
 trap 'rm -rf "$staging"' EXIT
-mkdir -p "$staging/$(dirname "$MODULE")"
-ln -s "$root" "$staging/$MODULE"
 
-mapfile -t protos < <(git ls-files --cached --others --exclude-standard -- '*.proto' | grep -v '/testdata/' | sort)
+# module_of prints "<module dir> <module path>" for a file.
+module_of() {
+	local dir
+	dir=$(dirname "$1")
+	while [ ! -f "$dir/go.mod" ]; do dir=$(dirname "$dir"); done
+	echo "$dir $(sed -n 's/^module[[:space:]]*//p' "$dir/go.mod")"
+}
+
+mapfile -t protos < <(git ls-files --cached --others --exclude-standard -- '*.proto' | sort)
 for p in "${protos[@]}"; do
+	read -r moddir modpath < <(module_of "$p")
+	link="$staging/$modpath"
+	if [ ! -e "$link" ]; then
+		mkdir -p "$(dirname "$link")"
+		ln -s "$root/$moddir" "$link"
+	fi
+	rel=${p#"$moddir"/}
+	[ "$moddir" = . ] && rel=$p
 	echo "protogen: $p" >&2
 	protoc \
 		--plugin=protoc-gen-go-lite="$gen" \
 		-I "$staging" \
 		--go-lite_out="$staging" \
 		--go-lite_opt=features=all,paths=source_relative \
-		"$staging/$MODULE/$p"
+		"$staging/$modpath/$rel"
 done
 gofmt -w $(printf '%s\n' "${protos[@]}" | sed 's/\.proto$/.pb.go/')

@@ -55,6 +55,9 @@ func TestLiveReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Before the plugins dir is removed, the loader must have stopped
+	// writing its manifest there.
+	t.Cleanup(func() { stopHost(t, b, cancel) })
 	hot.AddFactories(b, sr)
 	release, err := hot.ApplyConfigSetYAML(ctx, le, b, fmt.Appendf(nil, `
 loader:

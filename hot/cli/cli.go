@@ -54,6 +54,7 @@ type Command struct {
 // add it here.
 func Commands() []*Command {
 	cmds := []*Command{
+		{Name: "bench", Summary: "measure reload latency against go build and a restart, memory and goroutines per reload", Run: runBench},
 		{Name: "compile", Summary: "build the packages into a plugin and publish it once", Run: runCompile},
 		{Name: "codegen", Summary: "write the plugin's build tree only, and keep it for inspection", Run: runCodegen},
 		{Name: "manifest", Summary: "print what the loader of a plugins directory has loaded", Run: runManifest},

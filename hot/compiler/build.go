@@ -190,16 +190,18 @@ func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, ou
 func (t *Tree) rewriteOutput(text string, pkgs []*HotPackage) string {
 	type repl struct{ from, to string }
 	var repls []repl
+	prefixes := []string{t.Prefix}
 	for _, p := range pkgs {
-		ov := t.Overlays[p.Module.Path]
-		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, p.Module.Path), "/")
-		dir := filepath.Join(ov.Dir, filepath.FromSlash(rel))
+		ov, dir := t.overlayOf(p)
+		if ov.Prefix != "" && ov.Prefix != t.Prefix {
+			prefixes = append(prefixes, ov.Prefix)
+		}
 		repls = append(repls, repl{dir + string(filepath.Separator), p.Dir + string(filepath.Separator)})
 		if r, err := filepath.Rel(t.MainDir, dir); err == nil {
 			repls = append(repls, repl{r + string(filepath.Separator), p.Dir + string(filepath.Separator)})
 		}
 		// -trimpath prints files as <import path>/<file>.
-		repls = append(repls, repl{prefixed(t.Prefix, p.ImportPath) + "/", p.Dir + string(filepath.Separator)})
+		repls = append(repls, repl{t.importPathOf(p.ImportPath) + "/", p.Dir + string(filepath.Separator)})
 	}
 	// Longest first, so a nested package's directory wins over its parent's.
 	sort.SliceStable(repls, func(i, j int) bool { return len(repls[i].from) > len(repls[j].from) })
@@ -208,7 +210,9 @@ func (t *Tree) rewriteOutput(text string, pkgs []*HotPackage) string {
 		for _, r := range repls {
 			line = strings.ReplaceAll(line, r.from, r.to)
 		}
-		line = strings.ReplaceAll(line, t.Prefix+"/", "")
+		for _, prefix := range prefixes {
+			line = strings.ReplaceAll(line, prefix+"/", "")
+		}
 		b.WriteString(line)
 	}
 	return b.String()

@@ -45,7 +45,8 @@ type Options struct {
 	// Default: "{buildHash}".
 	BinaryVersion string
 	// CodegenDir is where build trees are generated, one directory per
-	// build prefix. Default: <user cache dir>/hotbus/codegen.
+	// build prefix. Package copies that builds share are kept beside it,
+	// in CodegenDir + "-units". Default: <user cache dir>/hotbus/codegen.
 	CodegenDir string
 	// BuildPrefix is the first element of the per-build import-path
 	// prefix "<BuildPrefix>-<hash>". Default: DefaultBuildPrefix.
@@ -118,6 +119,11 @@ type Compiler struct {
 	preflight *preflight.Host
 	// built is set after the first go build of this compiler.
 	built bool
+	// units are the unit dirs of the last published build (units.go).
+	units map[string]bool
+	// record is the last analysis and the files it was made from
+	// (reuse.go).
+	record *analysisRecord
 }
 
 // NewCompiler validates opts and fills in defaults.
@@ -250,9 +256,16 @@ func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
 		// go/packages runs "go" from PATH: put the chosen one first.
 		aenv = append(aenv, "PATH="+filepath.Dir(c.goTool.path)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	}
-	a, err := Analyze(ctx, c.opts.WorkDir, c.opts.Packages, aenv, tags...)
-	if err != nil {
-		return nil, err
+	a, reused := c.record.reuse()
+	var pre map[string]fileStamp
+	if reused {
+		c.le.Debug("only declarations the analysis does not use changed: reusing it")
+	} else {
+		pre = statFiles(c.watch)
+		var err error
+		if a, err = Analyze(ctx, c.opts.WorkDir, c.opts.Packages, aenv, tags...); err != nil {
+			return nil, err
+		}
 	}
 	if c.hostPkgs == nil {
 		ph, err := preflightHost(host)
@@ -265,10 +278,13 @@ func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
 		}
 		c.hostPkgs, c.preflight = pkgs, ph
 	}
-	a.CopyLocal(func(path string, m *packages.Module) bool {
-		return IsLocal(m) && !c.hostPkgs[path]
-	})
-	c.watch = watchFiles(a)
+	if !reused {
+		a.CopyLocal(func(path string, m *packages.Module) bool {
+			return IsLocal(m) && !c.hostPkgs[path]
+		})
+		c.watch = watchFiles(a)
+		c.record = recordAnalysis(a, c.watch, pre)
+	}
 	pins := host.Pins()
 	hash, err := buildHash(hashInputs{
 		goVersion: host.GoVersion, flags: flags, env: env,
@@ -295,16 +311,35 @@ func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
 	return &prepared{host: host, analysis: a, hash: hash, prefix: prefix, flags: flags, env: env, manifest: m}, nil
 }
 
-// generate writes the build tree of p under the codegen dir.
-func (c *Compiler) generate(ctx context.Context, p *prepared) (*Tree, error) {
+// generate writes the build tree of p under the codegen dir. With
+// shareUnits, the packages that can be are copied as units shared by
+// builds (units.go), outside the tree; else the tree holds every copy.
+func (c *Compiler) generate(ctx context.Context, p *prepared, shareUnits bool) (*Tree, error) {
 	dir := filepath.Join(c.opts.CodegenDir, p.prefix)
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, fmt.Errorf("codegen: clear %s: %w", dir, err)
 	}
-	t, err := newTree(dir, p.prefix, p.analysis.All())
+	var units map[string]*Overlay
+	if shareUnits {
+		var err error
+		units, err = planUnits(hashInputs{
+			goVersion: p.host.GoVersion, flags: p.flags, env: p.env, pins: p.manifest.HostPins,
+		}, p.analysis, unitsDir(c.opts.CodegenDir), c.opts.BuildPrefix)
+		if err != nil {
+			return nil, err
+		}
+	}
+	var inTree []*HotPackage
+	for _, hp := range p.analysis.All() {
+		if units[hp.ImportPath] == nil {
+			inTree = append(inTree, hp)
+		}
+	}
+	t, err := newTree(dir, p.prefix, inTree)
 	if err != nil {
 		return nil, err
 	}
+	t.Units = units
 	if err := t.writeOverlays(p.analysis.All()); err != nil {
 		return nil, err
 	}
@@ -329,7 +364,7 @@ func (c *Compiler) generate(ctx context.Context, p *prepared) (*Tree, error) {
 	}
 	spec := MainSpec{BinaryID: c.opts.BinaryID, BinaryVersion: p.manifest.BinaryVersion}
 	for _, hp := range p.analysis.Packages {
-		spec.Factories = append(spec.Factories, FactoryImport{ImportPath: prefixed(p.prefix, hp.ImportPath), Name: hp.Name})
+		spec.Factories = append(spec.Factories, FactoryImport{ImportPath: t.importPathOf(hp.ImportPath), Name: hp.Name})
 	}
 	src, err := GenerateMain(spec)
 	if err != nil {
@@ -372,7 +407,7 @@ func (c *Compiler) Codegen(ctx context.Context) (*Result, error) {
 	}
 	res.Timings.Analysis = time.Since(start)
 	start = time.Now()
-	t, err := c.generate(ctx, p)
+	t, err := c.generate(ctx, p, false)
 	if err != nil {
 		return nil, err
 	}
@@ -422,7 +457,7 @@ func (c *Compiler) BuildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 	}
 
 	start = time.Now()
-	t, err := c.generate(ctx, p)
+	t, err := c.generate(ctx, p, true)
 	if t != nil {
 		if c.opts.KeepCodegen {
 			res.CodegenDir = t.Dir
@@ -475,6 +510,16 @@ func (c *Compiler) BuildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 		return nil, err
 	}
 	res.PluginPath, res.Build = final, &m
+	// Units this build did not use are for no later build either.
+	keep := make(map[string]bool, len(t.Units))
+	for _, ov := range t.Units {
+		keep[ov.Dir] = true
+	}
+	removeUnits(unitsDir(c.opts.CodegenDir), c.units, keep)
+	if c.units == nil {
+		pruneUnits(unitsDir(c.opts.CodegenDir), keep)
+	}
+	c.units = keep
 	if !c.opts.NoCleanup {
 		removed, err := cleanup(c.opts.OutputDir, c.opts.OutputName, name)
 		res.Removed = removed

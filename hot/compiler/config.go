@@ -18,7 +18,7 @@ const ConfigID = ControllerID
 
 // DefaultDebounce is how long the sources must be quiet before a rebuild
 // when DebounceDur is empty.
-const DefaultDebounce = 50 * time.Millisecond
+const DefaultDebounce = 20 * time.Millisecond
 
 // NewConfig constructs an empty compiler config.
 func NewConfig() *Config {

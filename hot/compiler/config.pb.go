@@ -45,7 +45,7 @@ type Config struct {
 	// KeepCodegen keeps the generated tree of every build for inspection.
 	KeepCodegen bool `protobuf:"varint,10,opt,name=keep_codegen,json=keepCodegen,proto3" json:"keepCodegen,omitempty"`
 	// DebounceDur is how long the sources must be quiet before a rebuild, as a
-	// Go duration string. Default: 50ms.
+	// Go duration string. Default: 20ms.
 	DebounceDur string `protobuf:"bytes,11,opt,name=debounce_dur,json=debounceDur,proto3" json:"debounceDur,omitempty"`
 	// HostBinary is the host executable the plugin must load into.
 	// Default: this process.

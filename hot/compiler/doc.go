@@ -8,13 +8,22 @@
 //
 //  1. analysis: the packages are loaded with golang.org/x/tools/go/packages
 //     (types of dependencies from export data), their NewFactory functions
-//     checked, and the modules they depend on listed ([Analysis]);
+//     checked, and the modules they depend on listed ([Analysis]); a
+//     rebuild reuses the previous analysis when the edit changed none of
+//     what it depends on (package names, imports, build constraints,
+//     NewFactory's signature, ConfigID, the file set, go.mod), so an edit
+//     inside function bodies costs no go list (reuse.go);
 //  2. host pinning: the host's build info (this process, or
 //     [Options.HostBinary]) gives the Go version, the build flags and every
 //     module version and replacement the host was built with ([Host]);
 //  3. codegen: the hot packages are copied under a per-build import-path
 //     prefix ("<BuildPrefix>-<hash>/<import path>") into overlay modules,
-//     their imports of each other rewritten, and a plugin main module is
+//     their imports of each other rewritten; where no internal package is
+//     involved, each package is a unit whose prefix hashes only its own
+//     sources and those of the hot packages it imports, so an edit changes
+//     the import path of the edited package and its importers only, and
+//     go build reuses its cache for the others (units.go); a plugin main
+//     module is
 //     written that requires every host module at the host's exact version
 //     ([GenerateMain], [MainGoMod], [Tree]);
 //  4. build: go build -buildmode=plugin offline (GOPROXY=off) with the

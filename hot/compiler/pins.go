@@ -169,8 +169,15 @@ func planModules(host *Host, a *Analysis, t *Tree, hostDir func(path, replace st
 		}
 		reqs[mpath] = r
 	}
-	// The overlays.
+	// The overlays and the units.
+	ovs := make([]*Overlay, 0, len(t.Overlays)+len(t.Units))
 	for _, ov := range t.Overlays {
+		ovs = append(ovs, ov)
+	}
+	for _, ov := range t.Units {
+		ovs = append(ovs, ov)
+	}
+	for _, ov := range ovs {
 		rel, err := filepath.Rel(t.MainDir, ov.Dir)
 		if err != nil {
 			return nil, fmt.Errorf("codegen: overlay %s: %w", ov.Path, err)

@@ -33,6 +33,11 @@ func (f *factory) Construct(ctx context.Context, conf config.Config, opts contro
 	defer func() {
 		if p := recover(); p != nil {
 			ctrl, err = nil, fmt.Errorf("plugin %s: construct %s: panic: %v", f.r.id, f.GetConfigID(), p)
+			// controllerbus retries a failed Construct with backoff
+			// without logging why: say it here.
+			if opts.Logger != nil {
+				opts.Logger.WithError(err).Error("controller construct failed; controllerbus retries with backoff")
+			}
 		}
 	}()
 	inner, err := f.Factory.Construct(ctx, conf, opts)

@@ -121,6 +121,27 @@ func Compare(host, plugin *debug.BuildInfo) []Mismatch {
 		}
 	}
 	hm, pm := moduleMap(host), moduleMap(plugin)
+	if len(host.Deps) == 0 && len(plugin.Deps) != 0 {
+		if len(out) != 0 {
+			// A setting explains it already.
+			return out
+		}
+		// go test binaries record no dependencies: say so rather than let
+		// the modules look alike, and point at the replaced ones.
+		out = append(out, Mismatch{
+			Item: "module versions", Host: "(not recorded: go test binaries list no modules)", Plugin: fmt.Sprintf("%d modules", len(plugin.Deps)),
+			Fix: "they can't be compared; build the plugin with the module versions and replaces the host was built with",
+		})
+		for _, d := range plugin.Deps {
+			if d.Replace != nil {
+				out = append(out, Mismatch{
+					Item: "module " + d.Path, Host: "(not recorded)", Plugin: pm[d.Path],
+					Fix: "the plugin replaces it: check that the host was built with the same replace",
+				})
+			}
+		}
+		return out
+	}
 	for _, path := range sortedKeys(pm) {
 		hv, ok := hm[path]
 		if !ok {

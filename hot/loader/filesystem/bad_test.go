@@ -101,7 +101,7 @@ func TestBadInputs(t *testing.T) {
 		if !strings.Contains(rec.Error, path) {
 			t.Errorf("%s: error %q does not name the file", filepath.Base(path), rec.Error)
 		}
-		tb.logs.wait(t, "plugin-path="+path)
+		tb.logs.waitLine(t, "plugin not loaded", "plugin-path="+path)
 	}
 	m, _ := mw.wait(t, "manifest", func(vals []*hot_manifest.Manifest) bool { return len(vals) == 1 }), 0
 	if p := m[0].Find(filepath.Join(dir, ".tmp-x.cbus.so-123")); p != nil {

@@ -36,12 +36,6 @@ type Controller struct {
 	debounce time.Duration
 	// state is the manifest of loaded plugins.
 	state manifestState
-	// opened are the plugins this loader opened, for preflight, and
-	// builds the same by the file's sha256: the runtime keeps them for
-	// the life of the process, across Execute calls. Only Execute (one
-	// at a time) touches them.
-	opened []*preflight.Plugin
-	builds map[string]*openedBuild
 	// running counts Execute calls in progress; exited is closed when it
 	// drops to zero.
 	mu      sync.Mutex
@@ -62,7 +56,6 @@ func NewController(le *logrus.Entry, b bus.Bus, conf *Config) (*Controller, erro
 		conf:     conf,
 		dir:      dir,
 		debounce: debounce,
-		builds:   make(map[string]*openedBuild),
 	}
 	c.state.set(&hot_manifest.Manifest{Dir: dir, UpdatedAt: time.Now()})
 	return c, nil

@@ -16,7 +16,9 @@
 //     allow_insecure_permissions), make a private temporary directory
 //     (mode 0700, deleted on exit) for the copies the loader opens.
 //  2. Scan Dir and load every plugin; with Watch, watch Dir with fsnotify
-//     and scan again once it has been quiet for DebounceDur.
+//     and scan again once it has been quiet for DebounceDur; a plugin
+//     published by the compiler (renamed into place after its build
+//     manifest) is scanned after 15 ms of quiet instead.
 //  3. For each new or changed file: security checks, a copy under a unique
 //     name in the private directory (plugin.Open caches by path: a new
 //     build written over a path is a new copy, and a path that failed is

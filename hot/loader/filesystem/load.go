@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"plugin"
+	"syscall"
 	"time"
 
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
@@ -51,19 +53,17 @@ func (r *run) load(ctx context.Context, cand candidate) {
 		rec.BuildHash = cand.build.BuildHash
 	}
 
-	op := r.c.builds[sum]
-	if op != nil {
-		// This build was opened before (the file came back, or is a copy
-		// of another): the runtime can't open it again, and needn't.
+	op, reused, err := r.openBuild(cand.path, copyPath, sum)
+	if err != nil {
+		r.failWith(f, rec, err)
+		return
+	}
+	if reused {
+		// This build was opened before in this process (the file came
+		// back, is a copy of another, or another loader opened it): the
+		// runtime can't open it again, and needn't.
 		_ = os.Remove(copyPath)
 		le.Debug("plugin build opened before: using it again")
-	} else {
-		op, err = r.open(cand.path, copyPath)
-		if err != nil {
-			r.failWith(f, rec, err)
-			return
-		}
-		r.c.builds[sum] = op
 	}
 	rec.BinaryID, rec.BinaryVersion = op.binaryID, op.binaryVersion
 	le = le.WithField("binary-id", op.binaryID).WithField("binary-version", op.binaryVersion)
@@ -82,12 +82,13 @@ func (r *run) load(ctx context.Context, cand candidate) {
 	}
 	if cand.build != nil && cand.build.Trigger != nil {
 		steps := reloadSteps{
-			build:  cand.build,
-			detect: loadStart.Sub(cand.build.PublishedAt),
-			load:   swapStart.Sub(loadStart),
-			stop:   r.stopped[op.binaryID],
-			swap:   time.Since(swapStart),
-			added:  time.Now(),
+			build:   cand.build,
+			detect:  loadStart.Sub(cand.build.PublishedAt),
+			load:    swapStart.Sub(loadStart),
+			stop:    r.stopped[op.binaryID],
+			swap:    time.Since(swapStart),
+			added:   time.Now(),
+			settled: r.settled,
 		}
 		go steps.log(ctx, le, l.res)
 	}
@@ -124,8 +125,13 @@ func (r *run) copyPlugin(path string) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	src, err := os.Open(real)
+	// O_NONBLOCK: a FIFO named like a plugin must not block the loader in
+	// open(2); it is refused below as not a regular file.
+	src, err := os.OpenFile(real, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return "", "", fmt.Errorf("open plugin %s: %w: make it readable by the user this process runs as (chmod u+r)", path, err)
+		}
 		return "", "", fmt.Errorf("open plugin %s: %w", path, err)
 	}
 	defer src.Close()
@@ -156,8 +162,24 @@ func (r *run) copyPlugin(path string) (string, string, error) {
 	return dstPath, hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// openBuild returns the build with the sha256 sum: the one opened before
+// in this process (reused), or the copy of the plugin at path, opened now.
+func (r *run) openBuild(path, copyPath, sum string) (op *openedBuild, reused bool, err error) {
+	process.mu.Lock()
+	defer process.mu.Unlock()
+	if op := process.builds[sum]; op != nil {
+		return op, true, nil
+	}
+	op, err = r.open(path, copyPath)
+	if err != nil {
+		return nil, false, err
+	}
+	process.builds[sum] = op
+	return op, false, nil
+}
+
 // open preflights and opens the copy of the plugin at path and reads its
-// ControllerBusHotPlugin.
+// ControllerBusHotPlugin. process.mu must be held.
 func (r *run) open(path, copyPath string) (*openedBuild, error) {
 	if r.hostErr != nil {
 		return nil, fmt.Errorf("plugin %s not checked: %w", path, r.hostErr)
@@ -165,7 +187,7 @@ func (r *run) open(path, copyPath string) (*openedBuild, error) {
 	p, err := preflight.ReadPlugin(copyPath)
 	if err == nil {
 		p.Path = path
-		err = preflight.CheckPlugin(r.host, p, r.c.opened...)
+		err = preflight.CheckPlugin(r.host, p, process.opened...)
 	}
 	if err != nil {
 		var pe *preflight.Error
@@ -175,12 +197,24 @@ func (r *run) open(path, copyPath string) (*openedBuild, error) {
 		return nil, err
 	}
 
+	if err := process.checkPoisoned(p); err != nil {
+		return nil, err
+	}
+
 	pl, err := openPlugin(copyPath)
+	var ip *initPanicError
+	if errors.As(err, &ip) {
+		// The plugin stays mapped with its packages registered, and the
+		// init tasks that did not finish can never run again.
+		process.poison(r.host, p)
+		process.opened = append(process.opened, p)
+		return nil, fmt.Errorf("plugin %s: %w; fix the init and rebuild: a plugin that links a package whose init did not finish is refused until the host restarts (the Go runtime would abort the process)", path, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("plugin %s: the Go runtime refused it (copy %s): %w; rebuild it with the host's Go version, flags and module versions (hot/compiler does)",
 			path, copyPath, err)
 	}
-	r.c.opened = append(r.c.opened, p)
+	process.opened = append(process.opened, p)
 
 	sym, err := pl.Lookup(hot_plugin.PluginSymbol)
 	if err != nil {
@@ -208,14 +242,28 @@ func (r *run) open(path, copyPath string) (*openedBuild, error) {
 	return op, nil
 }
 
-// openPlugin is plugin.Open; a panic in the plugin's init is an error.
-func openPlugin(path string) (*plugin.Plugin, error) {
-	var p *plugin.Plugin
-	var openErr error
-	if err := recoverCall(func() { p, openErr = plugin.Open(path) }); err != nil {
-		return nil, err
-	}
-	return p, openErr
+// initPanicError is a panic in a plugin's package init during plugin.Open.
+type initPanicError struct {
+	// value is what the init panicked with.
+	value any
+}
+
+// Error names the panic.
+func (e *initPanicError) Error() string {
+	return fmt.Sprintf("a package init panicked while the plugin was opened: %v", e.value)
+}
+
+// openPlugin is plugin.Open; a panic in the plugin's init is an
+// *initPanicError. plugin.Open runs the inits on the calling goroutine, so
+// the panic can be recovered here; an init that starts a goroutine which
+// panics, calls os.Exit or never returns can't be caught by anyone.
+func openPlugin(path string) (p *plugin.Plugin, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			p, err = nil, &initPanicError{value: v}
+		}
+	}()
+	return plugin.Open(path)
 }
 
 // recoverCall calls fn, returning a panic as an error.

@@ -34,6 +34,10 @@ type run struct {
 	// stopped is how long dropping a build of a binary ID took in this
 	// reconcile, for the reload log line of the build that replaces it.
 	stopped map[string]time.Duration
+	// settled is closed when the current reconcile has published the
+	// manifest: a reload's log line waits for it, so that once it is
+	// logged the loader is done with the plugins dir.
+	settled chan struct{}
 }
 
 // file is what the loader knows of one plugin file.
@@ -78,6 +82,9 @@ type candidate struct {
 // newest build of each binary ID wins. The manifest is published if
 // anything changed.
 func (r *run) reconcile(ctx context.Context) {
+	settled := make(chan struct{})
+	r.settled = settled
+	defer close(settled)
 	clear(r.stopped)
 	present := make(map[string]stamp)
 	if r.dirOK {

@@ -132,6 +132,9 @@ type reloadSteps struct {
 	swap time.Duration
 	// added is when the new resolver was on the bus.
 	added time.Time
+	// settled is closed when the loader is done with the reconcile that
+	// loaded the build; the line is logged after it.
+	settled <-chan struct{}
 }
 
 // log waits for the first of res's controllers to run and logs the reload
@@ -166,6 +169,13 @@ func (s reloadSteps) log(ctx context.Context, le *logrus.Entry, res controller.F
 		fields["codegen"] = ms(t.Codegen)
 		fields["build"] = ms(t.Build)
 		fields["publish"] = ms(t.Publish)
+	}
+	if s.settled != nil {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.settled:
+		}
 	}
 	le.WithFields(fields).Info("reloaded: the new code runs")
 }

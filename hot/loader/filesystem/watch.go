@@ -18,6 +18,12 @@ import (
 // looked at again.
 const dirPollInterval = time.Second
 
+// publishSettle is how long the plugins directory must be quiet after a
+// plugin was published (see published) before it is scanned, if the
+// debounce is not shorter: enough to take in the removal of older builds
+// that follows a publish.
+const publishSettle = 15 * time.Millisecond
+
 // errDirGone ends a watch when the plugins directory disappears.
 var errDirGone = errors.New("plugins dir disappeared")
 
@@ -90,6 +96,10 @@ func (r *run) watch(ctx context.Context) error {
 
 	debounce := time.NewTimer(r.c.debounce)
 	debounce.Stop()
+	// quick is set while the changes are a compiler's publish: the
+	// directory is scanned once it has been quiet for publishSettle.
+	quick := false
+	settle := min(publishSettle, r.c.debounce)
 	for {
 		select {
 		case <-ctx.Done():
@@ -102,8 +112,20 @@ func (r *run) watch(ctx context.Context) error {
 			if ev.Name == r.c.dir && ev.Has(fsnotify.Remove|fsnotify.Rename) {
 				return errDirGone
 			}
+			if published(ev) {
+				// Complete by construction: no need to wait the
+				// debounce, only for the compiler's removal of older
+				// builds right after the publish.
+				quick = true
+				debounce.Reset(settle)
+				continue
+			}
 			if relevant(ev.Name) {
-				debounce.Reset(r.c.debounce)
+				if quick {
+					debounce.Reset(settle)
+				} else {
+					debounce.Reset(r.c.debounce)
+				}
 			}
 		case err, ok := <-w.Errors:
 			if !ok {
@@ -111,8 +133,10 @@ func (r *run) watch(ctx context.Context) error {
 			}
 			// Events may have been lost: scan again.
 			r.le.WithError(err).Warn("watching the plugins dir")
+			quick = false
 			debounce.Reset(r.c.debounce)
 		case <-debounce.C:
+			quick = false
 			if _, err := os.Stat(r.c.dir); err != nil {
 				return errDirGone
 			}
@@ -130,6 +154,26 @@ func relevant(name string) bool {
 		return false
 	}
 	return strings.HasSuffix(base, hot_plugin.PluginSuffix) || strings.HasSuffix(base, hot_manifest.BuildSuffix)
+}
+
+// published reports whether ev is a plugin file appearing as the
+// compiler publishes it: renamed into place after its build manifest was
+// written, so its modification time is not after the manifest's. Such a
+// file is complete and need not wait for the debounce; a plugin file still
+// being written (copied in place) is newer than its manifest, and waits.
+func published(ev fsnotify.Event) bool {
+	if !ev.Has(fsnotify.Create) || !isPluginName(filepath.Base(ev.Name)) {
+		return false
+	}
+	pi, err := os.Lstat(ev.Name)
+	if err != nil || !pi.Mode().IsRegular() || pi.Size() == 0 {
+		return false
+	}
+	mi, err := os.Stat(hot_manifest.BuildPath(ev.Name))
+	if err != nil || !mi.Mode().IsRegular() {
+		return false
+	}
+	return !pi.ModTime().After(mi.ModTime())
 }
 
 // isPluginName reports whether a directory entry is a plugin file.

@@ -1,0 +1,109 @@
+package hot_cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/hotbus/hotbus/internal/bench"
+	"golang.org/x/mod/modfile"
+)
+
+// benchDoc is the help text of the bench command.
+const benchDoc = `Measures hotbus's edit-to-running loop on this machine, for the demo
+controller package and for a generated set of controller packages, each in a
+temp module: (a) the go build -buildmode=plugin floor after a one-line edit,
+(b) hotbus's reload from the write to the new controller's Execute in a live
+host in this process, (c) a rebuild and restart of a static host, (d) cold
+first builds with an empty GOCACHE, (e) RSS and goroutines after 1, 10 and 50
+reloads, and the no-op save. Prints progress, then a table; writes JSON.
+Run it from the hotbus repository (go run ./cmd/hot-builder bench); it uses
+only the module cache. See BENCHMARKS.md.`
+
+// runBench runs the benchmarks.
+func runBench(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "bench", "", benchDoc)
+	runs := fs.Int("runs", 5, "timed runs of (a), (c) and the no-op per scenario")
+	reloads := fs.Int("reloads", 50, "reloads of the live host per scenario for (b) and (e); (b) uses them all")
+	coldRuns := fs.Int("cold-runs", 1, "cold builds (d) per scenario and side, 10 s or more each; 0 skips (d)")
+	scenarios := fs.String("scenarios", "demo,syn20", "comma-separated scenarios: demo, syn20")
+	synPkgs := fs.Int("syn-packages", 20, "packages in the synthetic set")
+	jsonOut := fs.String("json", filepath.Join(os.TempDir(), "hotbus-bench.json"), "where the JSON report is written; empty: not written")
+	repo := fs.String("repo", "", "the hotbus repository the fixtures are read from (default: the main module of the current directory)")
+	keep := fs.Bool("keep", false, "keep the temp dirs (logs of the live host are in <work>/<scenario>/live/host.log)")
+	tmp := fs.String("tmp", "", "where temp dirs are made (default: the system temp dir)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() != 0 {
+		return usageError{"bench takes no arguments"}
+	}
+	if *runs < 1 {
+		return usageError{"--runs must be at least 1"}
+	}
+	if *repo == "" {
+		r, err := hotbusRepo(ctx)
+		if err != nil {
+			return err
+		}
+		*repo = r
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("bench: find hot-builder itself for the cold build: %w", err)
+	}
+	var names []string
+	for _, s := range strings.Split(*scenarios, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			names = append(names, s)
+		}
+	}
+	rep, err := bench.Run(ctx, bench.Options{
+		Repo: *repo, Runs: *runs, Reloads: *reloads, ColdRuns: *coldRuns,
+		Scenarios: names, SynPackages: *synPkgs, Self: []string{self},
+		TempDir: *tmp, Keep: *keep, Progress: env.Stderr,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Stdout)
+	if err := rep.WriteTable(env.Stdout); err != nil {
+		return err
+	}
+	if *jsonOut != "" {
+		if err := rep.WriteJSON(*jsonOut); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "\nJSON: %s\n", *jsonOut)
+	}
+	return nil
+}
+
+// hotbusRepo returns the directory of the current main module if it is
+// the hotbus module.
+func hotbusRepo(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("bench: find the hotbus repository: go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", usageError{"not in a Go module: run the bench from the hotbus repository, or pass --repo"}
+	}
+	data, err := os.ReadFile(gomod)
+	if err != nil {
+		return "", fmt.Errorf("bench: find the hotbus repository: %w", err)
+	}
+	if p := modfile.ModulePath(data); p != "github.com/hotbus/hotbus" {
+		return "", usageError{fmt.Sprintf("the module here is %s, not github.com/hotbus/hotbus: run the bench from the hotbus repository, or pass --repo", p)}
+	}
+	return filepath.Dir(gomod), nil
+}

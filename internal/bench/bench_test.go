@@ -1,0 +1,50 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBenchRunsOnce runs the demo scenario once, to keep the bench
+// working. It asserts what was measured, never how fast.
+func TestBenchRunsOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go plugins")
+	}
+	var progress bytes.Buffer
+	rep, err := Run(context.Background(), Options{
+		Repo: filepath.Join("..", ".."), Runs: 1, Reloads: 1,
+		Scenarios: []string{"demo"}, TempDir: t.TempDir(), Progress: &progress,
+	})
+	if err != nil {
+		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
+	}
+	if len(rep.Scenarios) != 1 {
+		t.Fatalf("%d scenarios, want 1", len(rep.Scenarios))
+	}
+	s := rep.Scenarios[0]
+	for name, st := range map[string]Stats{"floor": s.Floor, "reload": s.Reload, "restart": s.Restart, "no-op": s.NoOp} {
+		if st.N != 1 || st.Median <= 0 {
+			t.Errorf("%s: %+v, want one sample", name, st)
+		}
+	}
+	if s.Memory.PluginSize == 0 || len(s.Memory.Points) == 0 || s.Memory.Points[0].RSS == 0 {
+		t.Errorf("memory not measured: %+v", s.Memory)
+	}
+	if _, ok := s.Steps["build"]; !ok {
+		t.Errorf("no step times from the loader's reload line: %v", s.Steps)
+	}
+	var table bytes.Buffer
+	if err := rep.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(table.String(), "(b)/(a)") {
+		t.Errorf("table lacks the ratios:\n%s", table.String())
+	}
+	if err := rep.WriteJSON(filepath.Join(t.TempDir(), "bench.json")); err != nil {
+		t.Fatal(err)
+	}
+}

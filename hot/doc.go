@@ -37,11 +37,11 @@
 //     configs made by an older build of the plugin to their own type.
 //   - hot/compiler (hot_compiler) turns controller packages into a plugin:
 //     it analyzes them with go/packages (each must have NewFactory(bus.Bus)),
-//     generates the plugin's main package, copies the packages under a
-//     per-build import-path prefix, pins every other module to exactly what
-//     the host was built with, runs go build -buildmode=plugin with the
-//     host's flags, and publishes the plugin atomically with a build
-//     manifest. Its controller (config ID hotbus/compiler) watches the
+//     generates the plugin's main package, copies the packages under
+//     import-path prefixes unique to their content, pins every other
+//     module to exactly what the host was built with, runs go build
+//     -buildmode=plugin with the host's flags, and publishes the plugin
+//     atomically with a build manifest. Its controller (config ID hotbus/compiler) watches the
 //     sources and rebuilds on every save.
 //   - hot/loader/filesystem (hot_loader_filesystem) loads every *.cbus.so in
 //     a directory after a preflight check, puts each plugin's resolver on
@@ -74,7 +74,8 @@
 //     package differs and why, instead of letting the runtime fail.
 //   - A package loaded once can't be loaded again in another version. So the
 //     packages being reloaded are copied under an import-path prefix unique
-//     to each build: every build is new code to the runtime.
+//     to their content: every changed package is new code to the runtime,
+//     and an unchanged one is the same code, not compiled again.
 //   - A plugin can't be unloaded (golang/go#20461). Dropping a plugin stops
 //     its controllers and removes its resolver; its code stays mapped. Each
 //     reload costs the size of the new code in memory, which is fine for a

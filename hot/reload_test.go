@@ -1,7 +1,6 @@
 package hot_test
 
 import (
-	"context"
 	"fmt"
 	"io/fs"
 	"os"
@@ -12,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aperturerobotics/controllerbus/core"
-	"github.com/hotbus/hotbus/hot"
 	"github.com/sirupsen/logrus"
 )
 
@@ -42,44 +39,8 @@ func TestLiveReload(t *testing.T) {
 	plugins := t.TempDir()
 	source := filepath.Join(mod, "counter", "controller.go")
 
-	log := logrus.New()
-	log.SetLevel(logrus.DebugLevel)
-	log.SetOutput(newTestWriter(t))
 	hook := newReloadHook()
-	log.AddHook(hook)
-	le := logrus.NewEntry(log)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	b, sr, err := core.NewCoreBus(ctx, le)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Before the plugins dir is removed, the loader must have stopped
-	// writing its manifest there.
-	t.Cleanup(func() { stopHost(t, b, cancel) })
-	hot.AddFactories(b, sr)
-	release, err := hot.ApplyConfigSetYAML(ctx, le, b, fmt.Appendf(nil, `
-loader:
-  id: hotbus/loader/filesystem
-  config: {dir: %q, watch: true}
-compiler:
-  id: hotbus/compiler
-  config:
-    workDir: %q
-    packages: [./counter]
-    outputDir: %q
-    watch: true
-    pluginBinaryId: reload
-    pluginBinaryVersion: "{buildHash}"
-counter:
-  id: example/reload/counter
-  config: {name: e2e, count: 42}
-`, plugins, mod, plugins))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer release()
+	startHost(t, mod, plugins, "e2e", 42, newTestWriter(t), hook)
 
 	hook.expect(t, counterEvent{"start", 1, "e2e", 42})
 

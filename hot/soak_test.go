@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -16,8 +16,6 @@ import (
 	"time"
 
 	"github.com/aperturerobotics/controllerbus/bus"
-	"github.com/aperturerobotics/controllerbus/core"
-	"github.com/hotbus/hotbus/hot"
 	hot_loader_filesystem "github.com/hotbus/hotbus/hot/loader/filesystem"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	"github.com/sirupsen/logrus"
@@ -161,46 +159,12 @@ func startCounterHost(t *testing.T, debug bool) *counterHost {
 	gen0 := int(hostSeq.Add(1))*1000 + 1
 	setGeneration(t, source, gen0, os.WriteFile)
 	plugins := t.TempDir()
-	log := logrus.New()
-	log.SetLevel(logrus.DebugLevel)
+	var out io.Writer = discard{}
 	if debug {
-		log.SetOutput(newTestWriter(t))
-	} else {
-		log.SetOutput(&discard{})
+		out = newTestWriter(t)
 	}
 	hook := newLifecycleHook()
-	log.AddHook(hook)
-	le := logrus.NewEntry(log)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	b, sr, err := core.NewCoreBus(ctx, le)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stopHost(t, b, cancel) })
-	hot.AddFactories(b, sr)
-	release, err := hot.ApplyConfigSetYAML(ctx, le, b, fmt.Appendf(nil, `
-loader:
-  id: hotbus/loader/filesystem
-  config: {dir: %q, watch: true}
-compiler:
-  id: hotbus/compiler
-  config:
-    workDir: %q
-    packages: [./counter]
-    outputDir: %q
-    watch: true
-    pluginBinaryId: reload
-    pluginBinaryVersion: "{buildHash}"
-counter:
-  id: example/reload/counter
-  config: {name: soak, count: 7}
-`, plugins, mod, plugins))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(release)
+	b, cancel := startHost(t, mod, plugins, "soak", 7, out, hook)
 	h := &counterHost{b: b, hook: hook, source: source, plugins: plugins, cancel: cancel, gen0: gen0}
 	hook.expect(t, counterEvent{"start", gen0, "soak", 7})
 	return h

@@ -38,26 +38,9 @@ type hashInputs struct {
 // pins, the flags and the Go version.
 func buildHash(in hashInputs) (string, error) {
 	h := sha256.New()
-	line := func(parts ...string) {
-		io.WriteString(h, strings.Join(parts, "\x00"))
-		io.WriteString(h, "\n")
-	}
-	line("codegen", codegenVersion)
-	line("go", in.goVersion)
-	line(append([]string{"flags"}, in.flags...)...)
-	line(append([]string{"env"}, in.env...)...)
+	line := hashLine(h)
+	hashCommon(line, "codegen", in)
 	line("binary", in.binaryID, in.binaryVersion)
-	for _, p := range in.pins {
-		line("pin", p.Path, p.Version, p.Replace)
-	}
-	mods := make([]string, 0, len(in.analysis.Modules))
-	for path := range in.analysis.Modules {
-		mods = append(mods, path)
-	}
-	sort.Strings(mods)
-	for _, path := range mods {
-		line("module", path, modVersion(in.analysis.Modules[path]))
-	}
 	for _, p := range in.analysis.All() {
 		line("package", p.ImportPath, p.Module.Path, p.Name)
 		if gm := goModOf(p.Module); gm != "" {
@@ -77,6 +60,35 @@ func buildHash(in hashInputs) (string, error) {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))[:buildHashLen], nil
+}
+
+// hashLine returns a function that writes one line of parts to h.
+func hashLine(h io.Writer) func(parts ...string) {
+	return func(parts ...string) {
+		io.WriteString(h, strings.Join(parts, "\x00"))
+		io.WriteString(h, "\n")
+	}
+}
+
+// hashCommon writes what every hash of a build depends on: the kind of
+// hash, the Go version, the flags and environment, the host's pins, and
+// the modules the hot packages use.
+func hashCommon(line func(parts ...string), kind string, in hashInputs) {
+	line(kind, codegenVersion)
+	line("go", in.goVersion)
+	line(append([]string{"flags"}, in.flags...)...)
+	line(append([]string{"env"}, in.env...)...)
+	for _, p := range in.pins {
+		line("pin", p.Path, p.Version, p.Replace)
+	}
+	mods := make([]string, 0, len(in.analysis.Modules))
+	for path := range in.analysis.Modules {
+		mods = append(mods, path)
+	}
+	sort.Strings(mods)
+	for _, path := range mods {
+		line("module", path, modVersion(in.analysis.Modules[path]))
+	}
 }
 
 // hashFile adds the sha256 of a file's content to h.

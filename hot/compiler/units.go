@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -76,25 +75,8 @@ func planUnits(in hashInputs, a *Analysis, root, buildPrefix string) (map[string
 		return ok
 	}
 	header := sha256.New()
-	hline := func(parts ...string) {
-		io.WriteString(header, strings.Join(parts, "\x00"))
-		io.WriteString(header, "\n")
-	}
-	hline("unit", codegenVersion)
-	hline("go", in.goVersion)
-	hline(append([]string{"flags"}, in.flags...)...)
-	hline(append([]string{"env"}, in.env...)...)
-	for _, p := range in.pins {
-		hline("pin", p.Path, p.Version, p.Replace)
-	}
-	mods := make([]string, 0, len(a.Modules))
-	for path := range a.Modules {
-		mods = append(mods, path)
-	}
-	sort.Strings(mods)
-	for _, path := range mods {
-		hline("module", path, modVersion(a.Modules[path]))
-	}
+	in.analysis = a
+	hashCommon(hashLine(header), "unit", in)
 	// pkgSums hashes each package's own inputs once.
 	pkgSums := map[string]string{}
 	pkgSum := func(p *HotPackage) (string, error) {

@@ -39,6 +39,10 @@ type HotPlugin interface {
 	// factories on the host bus. ctx is canceled before the plugin is
 	// dropped: every controller built by the resolver's factories stops.
 	// Errors mean the plugin can't be used; the host keeps running.
+	//
+	// It may be called again after PrePluginUnload, with a new context:
+	// when a build that was dropped comes back (an edit undone), the loader
+	// reuses the code already mapped, since the runtime can't open it twice.
 	NewHotResolver(ctx context.Context, b bus.Bus) (controller.FactoryResolver, error)
 	// PrePluginUnload is called after the resolver's context was canceled and
 	// its controllers stopped, before the loader forgets the plugin. The code

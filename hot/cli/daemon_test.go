@@ -2,7 +2,6 @@ package hot_cli_test
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/mod/modfile"
 )
 
 // daemonStep bounds each wait on the daemon: a cold first plugin build
@@ -72,7 +73,9 @@ func userModule(t *testing.T) string {
 		t.Fatal(err)
 	}
 	files := map[string]string{
-		"go.mod": fmt.Sprintf("module example.com/usermod\n\ngo 1.25.0\n\nrequire github.com/hotbus/hotbus v0.0.0\n\nreplace github.com/hotbus/hotbus => %s\n", root),
+		"go.mod": userGoMod(t, root),
+		// hotbus's go.sum has every line the user module needs.
+		"go.sum": string(readFile(t, filepath.Join(root, "go.sum"))),
 		// Keeps hot-builder's dependencies in go.mod, as users do for tools.
 		"tools.go": "//go:build tools\n\npackage tools\n\nimport _ \"github.com/hotbus/hotbus/cmd/hot-builder\"\n",
 		"bus.yaml": `loader:
@@ -96,8 +99,48 @@ counter:
 			t.Fatal(err)
 		}
 	}
-	goCmd(t, mod, "mod", "tidy")
 	return mod
+}
+
+// userGoMod returns the go.mod of a module that requires hotbus from the
+// checkout at root, with hotbus's own requirements, as "go get" would
+// write it. (go mod tidy would need the go.mod files of modules no build
+// downloads, and the test runs offline.)
+func userGoMod(t *testing.T, root string) string {
+	t.Helper()
+	data := readFile(t, filepath.Join(root, "go.mod"))
+	hotbus, err := modfile.Parse("go.mod", data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &modfile.File{}
+	check := func(err error) {
+		if err != nil {
+			t.Helper()
+			t.Fatal(err)
+		}
+	}
+	check(f.AddModuleStmt("example.com/usermod"))
+	check(f.AddGoStmt("1.25.0"))
+	f.AddNewRequire(hotbus.Module.Mod.Path, "v0.0.0", false)
+	for _, r := range hotbus.Require {
+		f.AddNewRequire(r.Mod.Path, r.Mod.Version, true)
+	}
+	check(f.AddReplace(hotbus.Module.Mod.Path, "", root, ""))
+	f.SetRequireSeparateIndirect(f.Require)
+	out, err := f.Format()
+	check(err)
+	return string(out)
+}
+
+// readFile returns the content of path.
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 // goCmd runs the go command in dir, offline.

@@ -91,9 +91,16 @@ func (h *Host) Dep(path string) *debug.Module {
 	return nil
 }
 
-// IsDevel reports whether the host's main module was built from source.
+// IsDevel reports whether the host's main module was built from source:
+// its version is "(devel)", or it was stamped from a version control
+// checkout (go build in a clean git clone records a pseudo-version or the
+// tag of HEAD, and the vcs.revision setting), which no module proxy has.
 func (h *Host) IsDevel() bool {
-	return h.Main.Version == "" || h.Main.Version == develVersion
+	if h.Main.Version == "" || h.Main.Version == develVersion {
+		return true
+	}
+	_, fromVCS := h.Settings["vcs.revision"]
+	return fromVCS && h.Main.Replace == nil
 }
 
 // mirroredEnv are the build settings that are environment variables of

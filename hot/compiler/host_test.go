@@ -11,39 +11,60 @@ import (
 	hot_compiler "github.com/hotbus/hotbus/hot/compiler"
 )
 
-// TestBuildForTrimmedHostBinary builds a host with -trimpath and extra
-// tags, then builds the boilerplate plugin for that binary (read from
-// the file) and runs it in the host.
-func TestBuildForTrimmedHostBinary(t *testing.T) {
+// TestBuildForHostBinary builds hosts in ways other than the test binary
+// (with -trimpath and extra tags; stamped from version control, as a plain
+// go build in a clean git clone is), then builds the boilerplate plugin
+// for each binary (read from the file) and runs it in that host.
+func TestBuildForHostBinary(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds a host and a plugin")
+		t.Skip("builds hosts and plugins")
 	}
-	dir := t.TempDir()
-	host := filepath.Join(dir, "host")
-	cmd := exec.Command("go", "build", "-trimpath", "-tags", "hostextra", "-o", host, "./testdata/host")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build host: %v\n%s", err, out)
-	}
-	res := build(t, hot_compiler.Options{
-		WorkDir:    repoRoot,
-		Packages:   []string{boilerplatePkg},
-		OutputDir:  filepath.Join(dir, "plugins"),
-		CodegenDir: filepath.Join(dir, "codegen"),
-		BinaryID:   "boilerplate-trimmed",
-		HostBinary: host,
-		Logger:     testLogger(t),
-	})
-	if !contains(res.Build.Flags, "-trimpath") || !contains(res.Build.Flags, "-tags=controllerbus_hot_plugin,hostextra") {
-		t.Errorf("flags %v do not mirror the host's", res.Build.Flags)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, host, res.PluginPath).CombinedOutput()
-	if err != nil {
-		t.Fatalf("host: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "hello from boilerplate controller: trimmed host") {
-		t.Errorf("host output:\n%s", out)
+	for _, tc := range []struct {
+		name      string
+		flags     []string
+		wantFlags []string
+		needsVCS  bool
+	}{
+		{"trimpath and tags", []string{"-trimpath", "-tags", "hostextra"}, []string{"-trimpath", "-tags=controllerbus_hot_plugin,hostextra"}, false},
+		// The main module's version is then a pseudo-version no proxy has.
+		{"stamped from git", []string{"-buildvcs=true"}, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.needsVCS {
+				if err := exec.Command("git", "-C", repoRoot, "rev-parse", "HEAD").Run(); err != nil {
+					t.Skipf("not a git checkout with a commit (%v): nothing to stamp", err)
+				}
+			}
+			dir := t.TempDir()
+			host := filepath.Join(dir, "host")
+			args := append(append([]string{"build"}, tc.flags...), "-o", host, "./testdata/host")
+			if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+				t.Fatalf("build host: %v\n%s", err, out)
+			}
+			res := build(t, hot_compiler.Options{
+				WorkDir:    repoRoot,
+				Packages:   []string{boilerplatePkg},
+				OutputDir:  filepath.Join(dir, "plugins"),
+				CodegenDir: filepath.Join(dir, "codegen"),
+				BinaryID:   "boilerplate-host",
+				HostBinary: host,
+				Logger:     testLogger(t),
+			})
+			for _, f := range tc.wantFlags {
+				if !contains(res.Build.Flags, f) {
+					t.Errorf("flags %v do not mirror the host's %s", res.Build.Flags, f)
+				}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			out, err := exec.CommandContext(ctx, host, res.PluginPath).CombinedOutput()
+			if err != nil {
+				t.Fatalf("host: %v\n%s", err, out)
+			}
+			if !strings.Contains(string(out), "hello from boilerplate controller: trimmed host") {
+				t.Errorf("host output:\n%s", out)
+			}
+		})
 	}
 }
 

@@ -86,12 +86,6 @@ func planModules(host *Host, a *Analysis, t *Tree, hostDir func(path, replace st
 	reqs := map[string]ModReq{}
 	// The host's main module.
 	switch {
-	case host.IsDevel():
-		dir, err := hostDir(host.Main.Path, "")
-		if err != nil {
-			return nil, err
-		}
-		reqs[host.Main.Path] = ModReq{Path: host.Main.Path, Version: zeroPseudo, ReplacePath: dir, Devel: true}
 	case localReplace(host.Main.Replace):
 		// A command run from another module that replaces this one with a
 		// directory ("go run github.com/hotbus/hotbus/cmd/hot-builder" from
@@ -102,6 +96,12 @@ func planModules(host *Host, a *Analysis, t *Tree, hostDir func(path, replace st
 			return nil, err
 		}
 		reqs[host.Main.Path] = hostReq(&host.Main, dir)
+	case host.IsDevel():
+		dir, err := hostDir(host.Main.Path, "")
+		if err != nil {
+			return nil, err
+		}
+		reqs[host.Main.Path] = ModReq{Path: host.Main.Path, Version: zeroPseudo, ReplacePath: dir, Devel: true}
 	default:
 		reqs[host.Main.Path] = hostReq(&host.Main, "")
 	}

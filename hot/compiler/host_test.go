@@ -4,6 +4,7 @@ import (
 	"context"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,10 @@ func TestBuildForHostBinary(t *testing.T) {
 		wantFlags []string
 		needsVCS  bool
 	}{
+		// A -trimpath host built from source is built for in workspace
+		// mode, which loads the go.mod file of every module in the graph:
+		// on a fresh machine, "go mod download" in the host's module
+		// fetches them, as the compiler's error message says.
 		{"trimpath and tags", []string{"-trimpath", "-tags", "hostextra"}, []string{"-trimpath", "-tags=controllerbus_hot_plugin,hostextra"}, false},
 		// The main module's version is then a pseudo-version no proxy has.
 		{"stamped from git", []string{"-buildvcs=true"}, nil, true},
@@ -33,6 +38,11 @@ func TestBuildForHostBinary(t *testing.T) {
 			if tc.needsVCS {
 				if err := exec.Command("git", "-C", repoRoot, "rev-parse", "HEAD").Run(); err != nil {
 					t.Skipf("not a git checkout with a commit (%v): nothing to stamp", err)
+				}
+			}
+			if slices.Contains(tc.flags, "-trimpath") {
+				if out, err := exec.Command("go", "mod", "download").CombinedOutput(); err != nil {
+					t.Fatalf("go mod download: %v\n%s", err, out)
 				}
 			}
 			dir := t.TempDir()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/aperturerobotics/controllerbus/bus"
 	"github.com/aperturerobotics/controllerbus/controller/configset"
@@ -14,6 +15,10 @@ import (
 	"github.com/ghodss/yaml"
 	"github.com/sirupsen/logrus"
 )
+
+// entryWaitWarning is how long a config set entry may wait for its config
+// type before ApplyConfigSetYAML logs that it is still waiting.
+const entryWaitWarning = 30 * time.Second
 
 // ApplyConfigSetYAML applies a controllerbus config set in YAML (the format
 // of controllerbus's configset/json: a map of controller key to id, config
@@ -56,7 +61,14 @@ func ApplyConfigSetYAML(ctx context.Context, le *logrus.Entry, b bus.Bus, data [
 // constructor, and keeps it applied until ctx ends.
 func applyEntry(ctx context.Context, le *logrus.Entry, b bus.Bus, key string, cc *configset_json.ControllerConfig) {
 	le = le.WithField("config-id", cc.Id)
+	// A config ID no factory provides (yet) waits silently in
+	// controllerbus: say so once, in case it is a typo or a plugin that
+	// failed to load.
+	waiting := time.AfterFunc(entryWaitWarning, func() {
+		le.Warnf("config set entry still waits for a factory for its config ID after %v: check the id, and that a loaded plugin provides it (hot-builder manifest lists their config IDs)", entryWaitWarning)
+	})
 	resolved, err := cc.Resolve(ctx, b)
+	waiting.Stop()
 	if err != nil {
 		if ctx.Err() == nil {
 			le.WithError(err).Error("config set entry can't be applied: check its fields against the config type")

@@ -18,7 +18,7 @@ import (
 
 // entryWaitWarning is how long a config set entry may wait for its config
 // type before ApplyConfigSetYAML logs that it is still waiting.
-const entryWaitWarning = 30 * time.Second
+const entryWaitWarning = time.Minute
 
 // ApplyConfigSetYAML applies a controllerbus config set in YAML (the format
 // of controllerbus's configset/json: a map of controller key to id, config

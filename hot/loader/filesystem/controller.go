@@ -23,7 +23,7 @@ const ControllerID = "hotbus/loader/filesystem"
 var Version = controller.MustParseVersion("0.0.1")
 
 // controllerDescrip is the controller description.
-var controllerDescrip = "loads hot plugins from a directory"
+const controllerDescrip = "loads hot plugins from a directory"
 
 // Controller is the filesystem loader controller.
 type Controller struct {

@@ -81,17 +81,6 @@ func relevant(ev fsnotify.Event) bool {
 	return strings.HasSuffix(base, ".go")
 }
 
-// next waits for the next burst of relevant events, and returns its first
-// change once no relevant event has arrived for quiet. It returns the
-// watcher's error, or ctx's when ctx ends.
-func (s *sourceWatcher) next(ctx context.Context, quiet time.Duration) (change, error) {
-	first, err := s.one(ctx)
-	if err != nil {
-		return change{}, err
-	}
-	return first, s.settle(ctx, quiet)
-}
-
 // settle returns once no relevant event has arrived for quiet.
 func (s *sourceWatcher) settle(ctx context.Context, quiet time.Duration) error {
 	timer := time.NewTimer(quiet)

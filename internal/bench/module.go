@@ -62,10 +62,9 @@ func (s *scenario) editFile() string {
 
 // templates are the files of the hotbus repository the bench copies.
 type templates struct {
-	goMod, goSum   []byte
-	counterPB      []byte
-	demoFiles      map[string][]byte
-	counterPBSrcRe *regexp.Regexp
+	goMod, goSum []byte
+	counterPB    []byte
+	demoFiles    map[string][]byte
 }
 
 // readTemplates reads the fixture module and the demo package from the

@@ -68,6 +68,28 @@ func TestLiveReload(t *testing.T) {
 	}
 }
 
+// TestFixAfterABrokenStart starts the host while the controller's source
+// does not compile: the error is logged, and the fix, saved later, builds
+// and runs, although no analysis had succeeded to say which files to
+// watch.
+func TestFixAfterABrokenStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go plugins")
+	}
+	mod := copyFixture(t, "testdata/reload")
+	source := filepath.Join(mod, "counter", "controller.go")
+	breakSource(t, source)
+	// A generation of its own: no other test in this process loads it.
+	const gen = 900001
+
+	hook := newReloadHook()
+	startHost(t, mod, t.TempDir(), "broken", 5, newTestWriter(t), hook)
+	hook.expectCompileError(t, filepath.Join("counter", "controller.go"))
+
+	setGeneration(t, source, gen, writeRename)
+	hook.expect(t, counterEvent{"start", gen, "broken", 5})
+}
+
 // generationRe matches the line the test rewrites.
 var generationRe = regexp.MustCompile(`(?m)^const Generation = .*$`)
 

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"go/types"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -89,6 +91,9 @@ func (p Problem) String() string {
 // AnalysisError lists every problem found in the input packages.
 type AnalysisError struct {
 	Problems []Problem
+	// files are the source and go.mod files of the packages that were
+	// found: a watcher waits on them for the fix.
+	files []string
 }
 
 // Error lists the problems, one a line.
@@ -100,6 +105,26 @@ func (e *AnalysisError) Error() string {
 		b.WriteString(p.String())
 	}
 	return b.String()
+}
+
+// rootFiles lists the files of the loaded packages whose change can
+// fix a failed analysis: their Go and other source files, and the go.mod
+// and go.sum of their modules outside the module cache.
+func rootFiles(roots []*packages.Package) []string {
+	set := map[string]bool{}
+	for _, p := range roots {
+		for _, f := range slices.Concat(p.GoFiles, p.OtherFiles, p.IgnoredFiles) {
+			set[f] = true
+		}
+		if p.Module == nil {
+			continue
+		}
+		if gm := goModOf(p.Module); gm != "" && !inModuleCache(gm) {
+			set[gm] = true
+			set[strings.TrimSuffix(gm, ".mod")+".sum"] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(set))
 }
 
 // analysisMode loads the listed packages with types from export data.
@@ -178,7 +203,7 @@ func Analyze(ctx context.Context, workDir string, patterns []string, env []strin
 		problems = append(depProblems, problems...)
 	}
 	if len(problems) != 0 {
-		return nil, &AnalysisError{Problems: problems}
+		return nil, &AnalysisError{Problems: problems, files: rootFiles(roots)}
 	}
 	sort.Slice(a.Packages, func(i, j int) bool { return a.Packages[i].ImportPath < a.Packages[j].ImportPath })
 	for i := 1; i < len(a.Packages); i++ {

@@ -264,6 +264,12 @@ func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
 		pre = statFiles(c.watch)
 		var err error
 		if a, err = Analyze(ctx, c.opts.WorkDir, c.opts.Packages, aenv, tags...); err != nil {
+			var ae *AnalysisError
+			if errors.As(err, &ae) {
+				// Watch what was found too, so its fix is seen even
+				// when no analysis has succeeded yet.
+				c.watch = slices.Compact(slices.Sorted(slices.Values(slices.Concat(c.watch, ae.files))))
+			}
 			return nil, err
 		}
 	}
@@ -541,6 +547,13 @@ func (c *Compiler) WatchFiles() []string {
 	return append([]string(nil), c.watch...)
 }
 
+// inModuleCache reports whether path is in the module cache's download
+// directory, where nothing is edited.
+func inModuleCache(path string) bool {
+	sep := string(filepath.Separator)
+	return strings.Contains(path, sep+"cache"+sep+"download"+sep)
+}
+
 // watchFiles lists the files a change in which calls for a rebuild.
 func watchFiles(a *Analysis) []string {
 	set := map[string]bool{}
@@ -548,7 +561,7 @@ func watchFiles(a *Analysis) []string {
 		for _, f := range p.Files {
 			set[f] = true
 		}
-		if gm := goModOf(p.Module); gm != "" && !strings.Contains(gm, string(filepath.Separator)+"cache"+string(filepath.Separator)+"download"+string(filepath.Separator)) {
+		if gm := goModOf(p.Module); gm != "" && !inModuleCache(gm) {
 			set[gm] = true
 			if _, err := os.Stat(strings.TrimSuffix(gm, ".mod") + ".sum"); err == nil {
 				set[strings.TrimSuffix(gm, ".mod")+".sum"] = true

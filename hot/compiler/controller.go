@@ -75,6 +75,7 @@ func (c *Controller) Execute(ctx context.Context) error {
 func (c *Controller) watch(ctx context.Context, comp *Compiler, w *sourceWatcher, debounce time.Duration) error {
 	var trigger change
 	for {
+		started := time.Now()
 		buildCtx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() {
@@ -90,8 +91,14 @@ func (c *Controller) watch(ctx context.Context, comp *Compiler, w *sourceWatcher
 		if pending != nil {
 			c.le.WithField("path", pending.path).Info("source changed during the build: building again")
 		}
-		if err := w.set(comp.WatchFiles()); err != nil {
+		files := comp.WatchFiles()
+		if err := w.set(files); err != nil {
 			c.le.WithError(err).Warn("can't watch every source file: some changes may be missed")
+		}
+		if pending == nil {
+			// A file the build found may have changed before its directory
+			// was watched (always the case for the first build).
+			pending = changedSince(files, started)
 		}
 		if pending == nil {
 			next, err := w.one(ctx)
@@ -124,13 +131,13 @@ func (c *Controller) build(ctx context.Context, comp *Compiler, trigger change) 
 		var ae *AnalysisError
 		switch {
 		case errors.As(err, &be):
-			c.le.Errorf("compile failed; the running version stays. Fix the code and save again.\n%s", be.Output)
+			c.le.Errorf("compile failed; nothing was published, the running version (if any) stays. Fix the code and save again.\n%s", be.Output)
 			return
 		case errors.As(err, &ae):
-			c.le.Errorf("compile failed; the running version stays. Fix the code and save again.\n%s", ae.Error())
+			c.le.Errorf("compile failed; nothing was published, the running version (if any) stays. Fix the code and save again.\n%s", ae.Error())
 			return
 		}
-		c.le.WithError(err).Error("build failed; the running version stays")
+		c.le.WithError(err).Error("build failed; nothing was published, the running version (if any) stays")
 		return
 	}
 	le := c.le.WithField("plugin-path", res.PluginPath)

@@ -3,6 +3,7 @@ package hot_compiler
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -153,4 +154,21 @@ func (s *sourceWatcher) during(ctx context.Context, done <-chan struct{}) (*chan
 			return nil, fmt.Errorf("watch sources: %w", err)
 		}
 	}
+}
+
+// changedSince returns a change for the first of files modified between t
+// and now, or nil. Modification times in the future (clock skew, files
+// unpacked from an archive) are not changes: they would be forever.
+func changedSince(files []string, t time.Time) *change {
+	now := time.Now()
+	for _, f := range files {
+		fi, err := os.Stat(f)
+		if err != nil {
+			continue
+		}
+		if m := fi.ModTime(); !m.Before(t) && !m.After(now) {
+			return &change{path: f, at: m}
+		}
+	}
+	return nil
 }

@@ -2,8 +2,6 @@ package hot_cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -37,14 +35,8 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	repo := fs.String("repo", "", "the hotbus repository the fixtures are read from (default: the main module of the current directory)")
 	keep := fs.Bool("keep", false, "keep the temp dirs (logs of the live host are in <work>/<scenario>/live/host.log)")
 	tmp := fs.String("tmp", "", "where temp dirs are made (default: the system temp dir)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
-	}
-	if fs.NArg() != 0 {
-		return usageError{"bench takes no arguments"}
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
 	}
 	if *runs < 1 {
 		return usageError{"--runs must be at least 1"}

@@ -118,6 +118,22 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun \"hot-builder <command> --help\" for a command's flags.")
 }
 
+// parseFlags parses args into fs. Help is returned as flag.ErrHelp, other
+// mistakes as usage errors; without positional, arguments after the flags
+// are a mistake too.
+func parseFlags(fs *flag.FlagSet, args []string, positional bool) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if !positional && fs.NArg() != 0 {
+		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
+	}
+	return nil
+}
+
 // usageError is a mistake in the command line.
 type usageError struct{ msg string }
 

@@ -2,8 +2,6 @@ package hot_cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 
 	hot_compiler "github.com/hotbus/hotbus/hot/compiler"
@@ -19,11 +17,8 @@ func runCodegen(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "codegen", "packages...", codegenDoc)
 	var f compilerFlags
 	f.register(fs, env, false)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
+	if err := parseFlags(fs, args, true); err != nil {
+		return err
 	}
 	opts, err := f.options(env, fs.Args())
 	if err != nil {

@@ -3,7 +3,6 @@ package hot_cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 
 	hot_compiler "github.com/hotbus/hotbus/hot/compiler"
@@ -20,11 +19,8 @@ func runCompile(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "compile", "packages...", compileDoc)
 	var f compilerFlags
 	f.register(fs, env, true)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
+	if err := parseFlags(fs, args, true); err != nil {
+		return err
 	}
 	opts, err := f.options(env, fs.Args())
 	if err != nil {

@@ -2,8 +2,6 @@ package hot_cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"os"
 
@@ -28,14 +26,8 @@ loaded the plugin, and restart on the new code at every reload.`
 func runDaemon(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "daemon", "", daemonDoc)
 	configPath := fs.String("config", env.Getenv("HOTBUS_CONFIG"), envFlag("config set YAML to apply", "HOTBUS_CONFIG"))
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
-	}
-	if fs.NArg() != 0 {
-		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
 	}
 	if *configPath == "" {
 		return usageError{"--config is required: the config set YAML to apply (e.g. bus.yaml)"}

@@ -3,7 +3,6 @@ package hot_cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,14 +23,8 @@ func runManifest(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "manifest", "", manifestDoc)
 	dir := fs.String("dir", envOr(env, "HOTBUS_PLUGINS_DIR", "plugins"), envFlag("plugins directory", "HOTBUS_PLUGINS_DIR"))
 	asJSON := fs.Bool("json", false, "print the manifest as JSON")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
-	}
-	if fs.NArg() != 0 {
-		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
 	}
 	path := filepath.Join(*dir, hot_manifest.FileName)
 	m, err := hot_manifest.ReadFile(path)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aperturerobotics/controllerbus/config"
 	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
+	"github.com/hotbus/hotbus/internal/confdur"
 	"github.com/sirupsen/logrus"
 )
 
@@ -48,18 +49,7 @@ func (c *Config) Validate() error {
 // ParseDebounceDur returns DebounceDur as a duration, DefaultDebounce if
 // it is empty.
 func (c *Config) ParseDebounceDur() (time.Duration, error) {
-	s := c.GetDebounceDur()
-	if s == "" {
-		return DefaultDebounce, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, errors.New("debounceDur: " + err.Error())
-	}
-	if d < 0 {
-		return 0, errors.New("debounceDur: must not be negative")
-	}
-	return d, nil
+	return confdur.Parse("debounce_dur", c.GetDebounceDur(), DefaultDebounce)
 }
 
 // GetConfigID returns the config ID.

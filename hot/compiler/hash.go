@@ -42,24 +42,34 @@ func buildHash(in hashInputs) (string, error) {
 	hashCommon(line, "codegen", in)
 	line("binary", in.binaryID, in.binaryVersion)
 	for _, p := range in.analysis.All() {
-		line("package", p.ImportPath, p.Module.Path, p.Name)
-		if gm := goModOf(p.Module); gm != "" {
-			if err := hashFile(h, gm); err != nil {
-				return "", err
-			}
-		}
-		for _, f := range p.Files {
-			rel, err := filepath.Rel(p.Dir, f)
-			if err != nil {
-				rel = f
-			}
-			line("file", filepath.ToSlash(rel))
-			if err := hashFile(h, f); err != nil {
-				return "", err
-			}
+		if err := hashPackage(h, p); err != nil {
+			return "", err
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))[:buildHashLen], nil
+}
+
+// hashPackage writes a package's own inputs to h: its identity, its
+// module's go.mod, and the name and content of each of its files.
+func hashPackage(h io.Writer, p *HotPackage) error {
+	line := hashLine(h)
+	line("package", p.ImportPath, p.Module.Path, p.Name)
+	if gm := goModOf(p.Module); gm != "" {
+		if err := hashFile(h, gm); err != nil {
+			return err
+		}
+	}
+	for _, f := range p.Files {
+		rel, err := filepath.Rel(p.Dir, f)
+		if err != nil {
+			rel = f
+		}
+		line("file", filepath.ToSlash(rel))
+		if err := hashFile(h, f); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // hashLine returns a function that writes one line of parts to h.

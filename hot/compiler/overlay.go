@@ -99,17 +99,7 @@ func newTree(dir, prefix string, pkgs []*HotPackage) (*Tree, error) {
 		if _, ok := t.Overlays[p.Module.Path]; ok {
 			continue
 		}
-		goVersion := p.Module.GoVersion
-		if gm := goModOf(p.Module); gm != "" {
-			if data, err := os.ReadFile(gm); err == nil {
-				if f, err := modfile.ParseLax(gm, data, nil); err == nil && f.Go != nil {
-					goVersion = f.Go.Version
-				}
-			}
-		}
-		if goVersion == "" {
-			goVersion = "1.17"
-		}
+		goVersion := moduleGoVersion(p)
 		t.Overlays[p.Module.Path] = &Overlay{
 			Path:      prefixed(prefix, p.Module.Path),
 			Orig:      p.Module.Path,

@@ -84,21 +84,8 @@ func planUnits(in hashInputs, a *Analysis, root, buildPrefix string) (map[string
 			return s, nil
 		}
 		h := sha256.New()
-		fmt.Fprintf(h, "package %s %s %s\n", p.ImportPath, p.Module.Path, p.Name)
-		if gm := goModOf(p.Module); gm != "" {
-			if err := hashFile(h, gm); err != nil {
-				return "", err
-			}
-		}
-		for _, f := range p.Files {
-			rel, err := filepath.Rel(p.Dir, f)
-			if err != nil {
-				rel = f
-			}
-			fmt.Fprintf(h, "file %s\n", filepath.ToSlash(rel))
-			if err := hashFile(h, f); err != nil {
-				return "", err
-			}
+		if err := hashPackage(h, p); err != nil {
+			return "", err
 		}
 		s := hex.EncodeToString(h.Sum(nil))
 		pkgSums[p.ImportPath] = s

@@ -2,10 +2,10 @@ package hot_loader_filesystem
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/aperturerobotics/controllerbus/config"
+	"github.com/hotbus/hotbus/internal/confdur"
 )
 
 // ConfigID is the string used to identify this config object.
@@ -34,18 +34,7 @@ func (c *Config) Validate() error {
 // ParseDebounceDur returns DebounceDur as a duration, DefaultDebounceDur
 // if it is empty.
 func (c *Config) ParseDebounceDur() (time.Duration, error) {
-	s := c.GetDebounceDur()
-	if s == "" {
-		return DefaultDebounceDur, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("debounce_dur %q: %w: use a Go duration such as \"100ms\"", s, err)
-	}
-	if d < 0 {
-		return 0, fmt.Errorf("debounce_dur %q is negative", s)
-	}
-	return d, nil
+	return confdur.Parse("debounce_dur", c.GetDebounceDur(), DefaultDebounceDur)
 }
 
 // GetConfigID returns the unique string for this configuration type.

@@ -147,7 +147,7 @@ func fillSums(ctx context.Context, goCmd string, t *Tree, flags, env []string) e
 		if m := lookupDisabled.FindStringSubmatch(string(out)); m != nil {
 			return &MissingModuleError{Module: m[1], Version: m[2], Output: string(out)}
 		}
-		return fmt.Errorf("codegen: fill go.sum of %s: %w\n%s", t.MainDir, err, out)
+		return fmt.Errorf("codegen: fill go.sum of %s: %w\n%s", t.MainDir, err, t.explainGoMod(string(out)))
 	}
 	return nil
 }
@@ -182,7 +182,7 @@ func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, ou
 	if !errors.As(err, &exitErr) {
 		return fmt.Errorf("build plugin %s: run %s: %w", binaryID, goCmd, err)
 	}
-	return &BuildError{BinaryID: binaryID, Packages: paths, Output: t.rewriteOutput(text, pkgs), Err: err}
+	return &BuildError{BinaryID: binaryID, Packages: paths, Output: t.rewriteOutput(t.explainGoMod(text), pkgs), Err: err}
 }
 
 // rewriteOutput maps overlay paths and prefixed import paths in go

@@ -186,8 +186,9 @@ func planModules(host *Host, a *Analysis, t *Tree, hostDir func(path, replace st
 		if !strings.HasPrefix(rel, "../") {
 			rel = "./" + rel
 		}
-		reqs[ov.Path] = ModReq{Path: ov.Path, Version: zeroPseudo, ReplacePath: rel}
+		reqs[ov.Path] = ModReq{Path: ov.Path, Version: ov.Version, ReplacePath: rel}
 	}
+	t.Origins = origins(host, a, t, reqs)
 	out := make([]ModReq, 0, len(reqs))
 	for _, r := range reqs {
 		out = append(out, r)
@@ -325,4 +326,44 @@ func WorkspaceFiles(modulePath, goVersion string, reqs []ModReq) (gomod, gowork 
 		return nil, nil, err
 	}
 	return gomod, modfile.Format(w.Syntax), nil
+}
+
+// origins says where each requirement of the plugin main module comes
+// from, in terms of the user's files and settings.
+func origins(host *Host, a *Analysis, t *Tree, reqs map[string]ModReq) map[string]string {
+	out := make(map[string]string, len(reqs))
+	for path, r := range reqs {
+		switch {
+		case path == host.Main.Path:
+			out[path] = "the host's main module " + path + " (build info of host " + host.name() + ")"
+		case host.Dep(path) != nil:
+			out[path] = "module " + path + " " + r.Version + " as the host was built with it (build info of host " + host.name() + ")"
+		case a.Modules[path] != nil:
+			out[path] = "module " + path + " that the hot packages import" + goModNote(a.Modules[path])
+		}
+	}
+	for _, ov := range t.Overlays {
+		out[ov.Path] = "the copy of module " + ov.Orig + goModNote(a.Modules[ov.Orig])
+	}
+	for _, ov := range t.Units {
+		dir := ""
+		for _, p := range a.All() {
+			if p.ImportPath == ov.Unit {
+				dir = " in " + p.Dir
+			}
+		}
+		out[ov.Path] = "the copy of package " + ov.Unit + dir + " (module " + ov.Orig + goModNote(a.Modules[ov.Orig]) + ")"
+	}
+	return out
+}
+
+// goModNote names m's go.mod file, if known.
+func goModNote(m *packages.Module) string {
+	if m == nil {
+		return ""
+	}
+	if gm := goModOf(m); gm != "" {
+		return ", " + gm
+	}
+	return ""
 }

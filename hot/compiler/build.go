@@ -139,6 +139,7 @@ func fillSums(ctx context.Context, goCmd string, t *Tree, flags, env []string) e
 			args = append(args, f)
 		}
 	}
+	args = append(args, t.goFlags()...)
 	cmd := exec.CommandContext(ctx, goCmd, append(args, ".")...)
 	cmd.Dir = t.MainDir
 	cmd.Env = env
@@ -156,6 +157,7 @@ func fillSums(ctx context.Context, goCmd string, t *Tree, flags, env []string) e
 // out.
 func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, out string, pkgs []*HotPackage, binaryID string) error {
 	args := append([]string{"build"}, flags...)
+	args = append(args, t.goFlags()...)
 	args = append(args, "-o", out, ".")
 	cmd := exec.CommandContext(ctx, goCmd, args...)
 	cmd.Dir = t.MainDir

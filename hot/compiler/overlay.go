@@ -46,6 +46,17 @@ type Tree struct {
 	// of the user's it comes from (a go.mod file, a package directory, the
 	// host's build info), for errors about the generated go.mod.
 	Origins map[string]string
+	// GoOverlay is the go command's -overlay file of the build, or "":
+	// the go.mod files of the host's vendored modules (vendor.go).
+	GoOverlay string
+}
+
+// goFlags returns the go command flags the tree needs besides the host's.
+func (t *Tree) goFlags() []string {
+	if t.GoOverlay == "" {
+		return nil
+	}
+	return []string{"-overlay=" + t.GoOverlay}
 }
 
 // Overlay is the copy of one module's hot packages under the prefix.

@@ -105,13 +105,16 @@ func planModules(host *Host, a *Analysis, t *Tree, hostDir func(path, replace st
 	default:
 		reqs[host.Main.Path] = hostReq(&host.Main, "")
 	}
+	// A host built from its vendor directory without -trimpath: the
+	// plugin uses the same directory (below), not the modules' own.
+	vendored := host.Vendored() && host.Settings["-trimpath"] != "true"
 	// The host's dependencies.
 	for _, d := range host.Deps {
 		if d.Path == host.Main.Path {
 			continue
 		}
 		dir := ""
-		if localReplace(d.Replace) || d.Version == develVersion {
+		if !vendored && (localReplace(d.Replace) || d.Version == develVersion) {
 			rp := ""
 			if d.Replace != nil {
 				rp = d.Replace.Path
@@ -168,6 +171,19 @@ func planModules(host *Host, a *Analysis, t *Tree, hostDir func(path, replace st
 			}
 		}
 		reqs[mpath] = r
+	}
+	if vendored {
+		mainDir, err := hostDir(host.Main.Path, "")
+		if err != nil {
+			return nil, err
+		}
+		vp, err := planVendor(host, mainDir, reqs)
+		if err != nil {
+			return nil, err
+		}
+		if err := t.writeVendorOverlay(vp); err != nil {
+			return nil, err
+		}
 	}
 	// The overlays and the units.
 	ovs := make([]*Overlay, 0, len(t.Overlays)+len(t.Units))

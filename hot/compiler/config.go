@@ -34,9 +34,6 @@ func (c *Config) Validate() error {
 	if c.GetOutputDir() == "" {
 		return errors.New("outputDir: the plugins directory is required")
 	}
-	if c.GetPluginBinaryId() == "" {
-		return errors.New("pluginBinaryId: a binary ID is required")
-	}
 	if n := c.GetOutputName(); n != "" && !strings.HasSuffix(n, hot_plugin.PluginSuffix) {
 		return errors.New("outputName: must end in " + hot_plugin.PluginSuffix)
 	}

@@ -134,9 +134,6 @@ func NewCompiler(opts Options) (*Compiler, error) {
 	if len(opts.Packages) == 0 {
 		return nil, errors.New("compiler: no packages given: list the package patterns of the hot controller packages")
 	}
-	if strings.ContainsAny(opts.BinaryID, `/\`) {
-		return nil, fmt.Errorf("compiler: binary ID %q must not contain path separators", opts.BinaryID)
-	}
 	if opts.WorkDir == "" {
 		opts.WorkDir = "."
 	}
@@ -144,9 +141,15 @@ func NewCompiler(opts Options) (*Compiler, error) {
 	if opts.WorkDir, err = filepath.Abs(opts.WorkDir); err != nil {
 		return nil, fmt.Errorf("compiler: work dir: %w", err)
 	}
+	if err := checkNames(opts.BinaryID, opts.OutputName, "BinaryID", "OutputName"); err != nil {
+		return nil, fmt.Errorf("compiler: %w", err)
+	}
 	if opts.BinaryID == "" {
 		if opts.BinaryID, err = findBinaryID(opts.GoCommand, opts.WorkDir, opts.Packages); err != nil {
 			return nil, err
+		}
+		if err := checkNames(opts.BinaryID, opts.OutputName, "BinaryID", "OutputName"); err != nil {
+			return nil, fmt.Errorf("compiler: derived binary ID: %w", err)
 		}
 	}
 	if opts.OutputDir != "" {
@@ -156,9 +159,6 @@ func NewCompiler(opts Options) (*Compiler, error) {
 	}
 	if opts.OutputName == "" {
 		opts.OutputName = opts.BinaryID + "-" + BuildHashPlaceholder + hot_plugin.PluginSuffix
-	}
-	if !strings.HasSuffix(opts.OutputName, hot_plugin.PluginSuffix) || strings.ContainsAny(opts.OutputName, `/\`) {
-		return nil, fmt.Errorf("compiler: output name %q must be a file name ending in %s", opts.OutputName, hot_plugin.PluginSuffix)
 	}
 	if opts.BinaryVersion == "" {
 		opts.BinaryVersion = BuildHashPlaceholder

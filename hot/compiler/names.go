@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
 	"golang.org/x/mod/module"
 )
 
@@ -85,4 +86,80 @@ func findBinaryID(goCmd, workDir string, patterns []string) (string, error) {
 			"fix the package patterns, or give a binary ID (pluginBinaryId)", strings.Join(patterns, " "), workDir)
 	}
 	return DefaultBinaryID(importPath, modulePath), nil
+}
+
+// maxOutputNameLen is the longest plugin file name: hotbus writes it
+// through a temporary file ".tmp-<name>-<16 hex digits>" in the plugins
+// dir, and a file name has at most 255 bytes.
+const maxOutputNameLen = 255 - len(".tmp-") - 1 - 16
+
+// NameError is a binary ID or output name that can't name a plugin file.
+type NameError struct {
+	// Field is the setting ("pluginBinaryId", "outputName", or the
+	// Options field names).
+	Field string
+	// Value is the setting's value.
+	Value string
+	// Rule is the rule it breaks, and why the rule exists.
+	Rule string
+}
+
+// Error names the field, the value and the rule.
+func (e *NameError) Error() string {
+	return fmt.Sprintf("%s %q: %s", e.Field, e.Value, e.Rule)
+}
+
+// checkNames checks a binary ID and an output name ("" for the default)
+// as the fields idField and nameField: each must be usable as a file name
+// in the plugins dir that the loader will load.
+func checkNames(binaryID, outputName, idField, nameField string) error {
+	for _, f := range []struct{ field, value string }{{idField, binaryID}, {nameField, outputName}} {
+		if f.value == "" {
+			continue
+		}
+		if err := checkFileName(f.field, f.value); err != nil {
+			return err
+		}
+	}
+	field, name := nameField, outputName
+	if name == "" {
+		if binaryID == "" {
+			return nil
+		}
+		field, name = idField, binaryID+"-"+BuildHashPlaceholder+hot_plugin.PluginSuffix
+	}
+	if !strings.HasSuffix(name, hot_plugin.PluginSuffix) {
+		return &NameError{Field: field, Value: name, Rule: "must end in " + hot_plugin.PluginSuffix + ": the loader loads only files with that suffix"}
+	}
+	if n := len(strings.ReplaceAll(name, BuildHashPlaceholder, strings.Repeat("0", buildHashLen))); n > maxOutputNameLen {
+		value := outputName
+		if field == idField {
+			value = binaryID
+		}
+		return &NameError{Field: field, Value: value, Rule: fmt.Sprintf(
+			"the plugin file name it gives, %s, is %d bytes long with {buildHash} expanded, and may be at most %d: "+
+				"it is written through a temporary file .tmp-<name>-<16 hex digits>, and a file name has at most 255 bytes; use a shorter one",
+			name, n, maxOutputNameLen)}
+	}
+	return nil
+}
+
+// checkFileName checks one name against the rules every name in the
+// plugins dir follows.
+func checkFileName(field, value string) error {
+	rule := ""
+	switch {
+	case strings.HasPrefix(value, "."):
+		rule = "must not start with a dot: the loader skips dot files (they are temporary files being written), so the plugin would never load"
+	case strings.ContainsAny(value, `/\`):
+		rule = `must not contain a path separator (/ or \): it names a file directly in the plugins dir (outputDir)`
+	case strings.Contains(value, ".."):
+		rule = `must not contain "..": it names a file directly in the plugins dir (outputDir)`
+	case strings.IndexFunc(value, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0:
+		rule = "must not contain control characters (NUL, newline, ...): it names a file"
+	}
+	if rule != "" {
+		return &NameError{Field: field, Value: value, Rule: rule}
+	}
+	return nil
 }

@@ -1,7 +1,9 @@
 package hot_compiler_test
 
 import (
+	"errors"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -65,4 +67,69 @@ func TestMinimalConfigBuilds(t *testing.T) {
 		t.Errorf("plugin %s, want %s", res.PluginPath, want)
 	}
 	runPlugin(t, res.PluginPath, &boilerplate_controller.Config{ExampleField: "minimal"}, "fixture ran: rev-1 hello from lib minimal")
+}
+
+// TestNamesAreChecked: a binary ID or output name that can't name a
+// plugin file the loader loads is refused by Config.Validate and by
+// NewCompiler, with one error naming the field, the value and the rule.
+func TestNamesAreChecked(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("a", n) }
+	for _, tc := range []struct {
+		name, binaryID, outputName string
+		// field is "id" or "name" for the field blamed, "" if valid.
+		field, rule string
+	}{
+		{"valid", "my-plugin", "", "", ""},
+		{"valid output name", "my-plugin", "my-plugin-{buildHash}.cbus.so", "", ""},
+		{"dot binary ID", ".hidden", "", "id", "must not start with a dot"},
+		{"parent binary ID", "../x", "", "id", "must not start with a dot"},
+		{"slash binary ID", "a/b", "", "id", "path separator"},
+		{"backslash binary ID", `a\b`, "", "id", "path separator"},
+		{"dots in binary ID", "a..b", "", "id", `must not contain ".."`},
+		{"newline in binary ID", "a\nb", "", "id", "control characters"},
+		{"longest binary ID", long(208), "", "", ""},
+		{"binary ID too long", long(209), "", "id", "at most 233"},
+		{"dot output name", "x", ".x-{buildHash}.cbus.so", "name", "must not start with a dot"},
+		{"output name in a subdir", "x", "sub/x-{buildHash}.cbus.so", "name", "path separator"},
+		{"output name escaping", "x", "..x.cbus.so", "name", "must not start with a dot"},
+		{"dots in output name", "x", "a..b.cbus.so", "name", `must not contain ".."`},
+		{"output name suffix", "x", "x.so", "name", "must end in .cbus.so"},
+		{"longest output name", "x", long(233-len(".cbus.so")-16) + "{buildHash}.cbus.so", "", ""},
+		{"output name too long", "x", long(234-len(".cbus.so")-16) + "{buildHash}.cbus.so", "name", "at most 233"},
+		{"long binary ID with an output name", long(300), "x.cbus.so", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conf := &hot_compiler.Config{Packages: []string{"./ctrl"}, OutputDir: "plugins", PluginBinaryId: tc.binaryID, OutputName: tc.outputName}
+			_, cerr := hot_compiler.NewCompiler(hot_compiler.Options{Packages: []string{"./ctrl"}, OutputDir: t.TempDir(), CodegenDir: t.TempDir(), BinaryID: tc.binaryID, OutputName: tc.outputName})
+			for _, c := range []struct {
+				err             error
+				idField, nField string
+			}{
+				{conf.Validate(), "pluginBinaryId", "outputName"},
+				{cerr, "BinaryID", "OutputName"},
+			} {
+				if tc.field == "" {
+					if c.err != nil {
+						t.Errorf("refused: %v", c.err)
+					}
+					continue
+				}
+				var nerr *hot_compiler.NameError
+				if !errors.As(c.err, &nerr) {
+					t.Errorf("error %v, want a *NameError", c.err)
+					continue
+				}
+				field, value := c.idField, tc.binaryID
+				if tc.field == "name" {
+					field, value = c.nField, tc.outputName
+				}
+				if nerr.Field != field || nerr.Value != value || !strings.Contains(nerr.Rule, tc.rule) {
+					t.Errorf("error %+v, want field %s, value %q, rule %q", nerr, field, value, tc.rule)
+				}
+				if msg := c.err.Error(); !strings.Contains(msg, field) || !strings.Contains(msg, strconv.Quote(value)) {
+					t.Errorf("error %q does not name the field %s and the value %q", msg, field, value)
+				}
+			}
+		})
+	}
 }

@@ -80,10 +80,11 @@ func GenerateMain(spec MainSpec) ([]byte, error) {
 }
 
 // generatedIdents returns every identifier the generated main uses on its
-// own (with no hot package, plus the NewFactory it calls on each), every predeclared identifier, and the names
-// Go reserves for a file scope ("init", "main", "_"): the names a hot
-// package's alias must not take. It is read from the generated code
-// itself, so it can't drift from what renderMain writes.
+// own (with no hot package, plus the NewFactory it calls on each), every
+// predeclared identifier, and the names Go reserves for a file scope
+// ("init", "main", "_"): the names a hot package's alias must not take.
+// It is read from the generated code itself, so it can't drift from what
+// renderMain writes.
 func generatedIdents() (map[string]bool, error) {
 	src, err := renderMain(MainSpec{}, nil, nil)
 	if err != nil {

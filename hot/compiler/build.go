@@ -139,6 +139,7 @@ func fillSums(ctx context.Context, goCmd string, t *Tree, flags, env []string) e
 			args = append(args, f)
 		}
 	}
+	args = append(args, t.goFlags()...)
 	cmd := exec.CommandContext(ctx, goCmd, append(args, ".")...)
 	cmd.Dir = t.MainDir
 	cmd.Env = env
@@ -147,7 +148,7 @@ func fillSums(ctx context.Context, goCmd string, t *Tree, flags, env []string) e
 		if m := lookupDisabled.FindStringSubmatch(string(out)); m != nil {
 			return &MissingModuleError{Module: m[1], Version: m[2], Output: string(out)}
 		}
-		return fmt.Errorf("codegen: fill go.sum of %s: %w\n%s", t.MainDir, err, out)
+		return fmt.Errorf("codegen: fill go.sum of %s: %w\n%s", t.MainDir, err, t.explainGoMod(string(out)))
 	}
 	return nil
 }
@@ -156,6 +157,7 @@ func fillSums(ctx context.Context, goCmd string, t *Tree, flags, env []string) e
 // out.
 func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, out string, pkgs []*HotPackage, binaryID string) error {
 	args := append([]string{"build"}, flags...)
+	args = append(args, t.goFlags()...)
 	args = append(args, "-o", out, ".")
 	cmd := exec.CommandContext(ctx, goCmd, args...)
 	cmd.Dir = t.MainDir
@@ -182,7 +184,7 @@ func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, ou
 	if !errors.As(err, &exitErr) {
 		return fmt.Errorf("build plugin %s: run %s: %w", binaryID, goCmd, err)
 	}
-	return &BuildError{BinaryID: binaryID, Packages: paths, Output: t.rewriteOutput(text, pkgs), Err: err}
+	return &BuildError{BinaryID: binaryID, Packages: paths, Output: t.rewriteOutput(t.explainGoMod(text), pkgs), Err: err}
 }
 
 // rewriteOutput maps overlay paths and prefixed import paths in go

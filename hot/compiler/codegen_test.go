@@ -3,8 +3,13 @@ package hot_compiler_test
 import (
 	"bytes"
 	"flag"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	hot_compiler "github.com/hotbus/hotbus/hot/compiler"
@@ -97,5 +102,56 @@ var _ = fmt.Sprint(b.X, bb.Y)
 	want := bytes.Replace(src, []byte(`"example.com/m/b"`), []byte(`"hb-1/example.com/m/b"`), 1)
 	if !bytes.Equal(got, want) {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// generatedNames are the identifiers the generated plugin main uses; the
+// names fixture has a hot package named after each.
+var generatedNames = []string{
+	"b", "bus", "controller", "hot_plugin", "BinaryID", "BinaryVersion", "BinaryFactories",
+	"Plugin", "NewPlugin", "ControllerBusHotPlugin", "nil", "init", "NewFactory",
+	"Bus", "Factory", "StaticPlugin", "NewStaticPlugin", "HotPlugin",
+}
+
+// TestGenerateMainAliasesShadowNothing generates a main for hot packages
+// named after every identifier the main uses, and checks that each
+// package's alias appears exactly twice: in its import and in its
+// NewFactory call.
+func TestGenerateMainAliasesShadowNothing(t *testing.T) {
+	spec := hot_compiler.MainSpec{BinaryID: "names", BinaryVersion: "0.0.0"}
+	for _, n := range generatedNames {
+		spec.Factories = append(spec.Factories, hot_compiler.FactoryImport{ImportPath: "hotbus-1/example.com/names/" + strings.ToLower(n) + "x", Name: n})
+	}
+	src, err := hot_compiler.GenerateMain(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := parser.ParseFile(token.NewFileSet(), "plugin.go", src, parser.SkipObjectResolution)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uses := map[string]int{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			uses[id.Name]++
+		}
+		return true
+	})
+	aliases := 0
+	for _, imp := range f.Imports {
+		if imp.Name == nil {
+			continue
+		}
+		path, _ := strconv.Unquote(imp.Path.Value)
+		if !strings.HasPrefix(path, "hotbus-1/") {
+			continue
+		}
+		aliases++
+		if n := uses[imp.Name.Name]; n != 2 {
+			t.Errorf("package %s is imported as %s, a name used %d times in the main, want 2 (import and NewFactory call)", path, imp.Name.Name, n)
+		}
+	}
+	if aliases != len(generatedNames) {
+		t.Errorf("%d hot packages imported with an alias, want %d:\n%s", aliases, len(generatedNames), src)
 	}
 }

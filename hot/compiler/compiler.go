@@ -25,8 +25,8 @@ import (
 // prefix when Options.BuildPrefix is empty.
 const DefaultBuildPrefix = "hotbus"
 
-// Options configure a Compiler. Only Packages, OutputDir (for Build) and
-// BinaryID are required.
+// Options configure a Compiler. Only Packages and OutputDir (for Build)
+// are required.
 type Options struct {
 	// WorkDir is where the package patterns resolve: a directory in a Go
 	// module or workspace. Default: the current directory.
@@ -40,6 +40,9 @@ type Options struct {
 	// "<BinaryID>-{buildHash}.cbus.so".
 	OutputName string
 	// BinaryID is the plugin's binary ID: the same for every build.
+	// Default: DefaultBinaryID of the first package Packages match
+	// ("shop-ctrl-cart" for example.com/shop/ctrl/cart in module
+	// example.com/shop).
 	BinaryID string
 	// BinaryVersion is each build's version; "{buildHash}" is replaced.
 	// Default: "{buildHash}".
@@ -131,18 +134,23 @@ func NewCompiler(opts Options) (*Compiler, error) {
 	if len(opts.Packages) == 0 {
 		return nil, errors.New("compiler: no packages given: list the package patterns of the hot controller packages")
 	}
-	if opts.BinaryID == "" {
-		return nil, errors.New("compiler: a binary ID is required")
-	}
-	if strings.ContainsAny(opts.BinaryID, `/\`) {
-		return nil, fmt.Errorf("compiler: binary ID %q must not contain path separators", opts.BinaryID)
-	}
 	if opts.WorkDir == "" {
 		opts.WorkDir = "."
 	}
 	var err error
 	if opts.WorkDir, err = filepath.Abs(opts.WorkDir); err != nil {
 		return nil, fmt.Errorf("compiler: work dir: %w", err)
+	}
+	if err := checkNames(opts.BinaryID, opts.OutputName, "BinaryID", "OutputName"); err != nil {
+		return nil, fmt.Errorf("compiler: %w", err)
+	}
+	if opts.BinaryID == "" {
+		if opts.BinaryID, err = findBinaryID(opts.GoCommand, opts.WorkDir, opts.Packages); err != nil {
+			return nil, err
+		}
+		if err := checkNames(opts.BinaryID, opts.OutputName, "BinaryID", "OutputName"); err != nil {
+			return nil, fmt.Errorf("compiler: derived binary ID: %w", err)
+		}
 	}
 	if opts.OutputDir != "" {
 		if opts.OutputDir, err = filepath.Abs(opts.OutputDir); err != nil {
@@ -151,9 +159,6 @@ func NewCompiler(opts Options) (*Compiler, error) {
 	}
 	if opts.OutputName == "" {
 		opts.OutputName = opts.BinaryID + "-" + BuildHashPlaceholder + hot_plugin.PluginSuffix
-	}
-	if !strings.HasSuffix(opts.OutputName, hot_plugin.PluginSuffix) || strings.ContainsAny(opts.OutputName, `/\`) {
-		return nil, fmt.Errorf("compiler: output name %q must be a file name ending in %s", opts.OutputName, hot_plugin.PluginSuffix)
 	}
 	if opts.BinaryVersion == "" {
 		opts.BinaryVersion = BuildHashPlaceholder

@@ -2,11 +2,9 @@ package hot_compiler
 
 import (
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/aperturerobotics/controllerbus/config"
-	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
 	"github.com/hotbus/hotbus/internal/confdur"
 	"github.com/sirupsen/logrus"
 )
@@ -26,7 +24,11 @@ func NewConfig() *Config {
 	return &Config{}
 }
 
-// Validate checks the config without touching the file system.
+// Validate checks the config without touching the file system. The
+// binary ID and output name must name a file in the plugins dir that the
+// loader loads: no leading dot, no path separator, no "..", no control
+// characters, an output name ending in .cbus.so, and a plugin file name
+// of at most 233 bytes with {buildHash} expanded (a [*NameError]).
 func (c *Config) Validate() error {
 	if len(c.GetPackages()) == 0 {
 		return errors.New("packages: at least one package pattern is required")
@@ -34,11 +36,8 @@ func (c *Config) Validate() error {
 	if c.GetOutputDir() == "" {
 		return errors.New("outputDir: the plugins directory is required")
 	}
-	if c.GetPluginBinaryId() == "" {
-		return errors.New("pluginBinaryId: a binary ID is required")
-	}
-	if n := c.GetOutputName(); n != "" && !strings.HasSuffix(n, hot_plugin.PluginSuffix) {
-		return errors.New("outputName: must end in " + hot_plugin.PluginSuffix)
+	if err := checkNames(c.GetPluginBinaryId(), c.GetOutputName(), "pluginBinaryId", "outputName"); err != nil {
+		return err
 	}
 	if _, err := c.ParseDebounceDur(); err != nil {
 		return err

@@ -16,6 +16,9 @@ import (
 )
 
 // Config configures the plugin compiler controller.
+//
+// The minimal entry is packages and outputDir: the binary ID, the
+// version, the output name and the codegen dir have defaults.
 type Config struct {
 	unknownFields []byte
 	// WorkDir is the directory the package patterns resolve in (a directory
@@ -29,9 +32,15 @@ type Config struct {
 	// Watch rebuilds and republishes when a source file changes.
 	Watch bool `protobuf:"varint,4,opt,name=watch,proto3" json:"watch,omitempty"`
 	// PluginBinaryId is the binary ID of the plugin: stable across builds.
+	// Default: derived from the first package the patterns match: the last
+	// element of its module path (without a /vN suffix), then its path in
+	// the module, joined with "-" and made a valid file name
+	// ("example.com/shop/ctrl/cart" in module "example.com/shop" gives
+	// "shop-ctrl-cart").
 	PluginBinaryId string `protobuf:"bytes,5,opt,name=plugin_binary_id,json=pluginBinaryId,proto3" json:"pluginBinaryId,omitempty"`
 	// PluginBinaryVersion is the binary version of each build.
 	// "{buildHash}" is replaced with the build's content hash.
+	// Default: "{buildHash}".
 	PluginBinaryVersion string `protobuf:"bytes,6,opt,name=plugin_binary_version,json=pluginBinaryVersion,proto3" json:"pluginBinaryVersion,omitempty"`
 	// CodegenDir is where the generated plugin modules are written.
 	// Default: a directory under the user's cache directory.

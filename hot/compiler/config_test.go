@@ -25,10 +25,12 @@ func TestConfigValidateAndOptions(t *testing.T) {
 	if !conf.EqualsConfig(conf.CloneVT()) || conf.GetConfigID() != hot_compiler.ConfigID {
 		t.Error("config identity")
 	}
+	if err := (&hot_compiler.Config{Packages: []string{"./ctrl"}, OutputDir: "plugins"}).Validate(); err != nil {
+		t.Errorf("the minimal config (packages and outputDir) was refused: %v", err)
+	}
 	for _, bad := range []*hot_compiler.Config{
 		{OutputDir: "p", PluginBinaryId: "x"},
 		{Packages: []string{"."}, PluginBinaryId: "x"},
-		{Packages: []string{"."}, OutputDir: "p"},
 		{Packages: []string{"."}, OutputDir: "p", PluginBinaryId: "x", OutputName: "x.so"},
 		{Packages: []string{"."}, OutputDir: "p", PluginBinaryId: "x", DebounceDur: "soon"},
 	} {

@@ -7,11 +7,14 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/module"
 )
 
 // Tree is the generated build tree of one build:
@@ -39,21 +42,44 @@ type Tree struct {
 	// Units are the packages copied as units (units.go), by import path:
 	// modules of their own outside the tree, shared by builds.
 	Units map[string]*Overlay
+	// Origins say, for each module the plugin main module requires, what
+	// of the user's it comes from (a go.mod file, a package directory, the
+	// host's build info), for errors about the generated go.mod.
+	Origins map[string]string
+	// GoOverlay is the go command's -overlay file of the build, or "":
+	// the go.mod files of the host's vendored modules (vendor.go).
+	GoOverlay string
+}
+
+// goFlags returns the go command flags the tree needs besides the host's.
+func (t *Tree) goFlags() []string {
+	if t.GoOverlay == "" {
+		return nil
+	}
+	return []string{"-overlay=" + t.GoOverlay}
 }
 
 // Overlay is the copy of one module's hot packages under the prefix.
 type Overlay struct {
-	// Path is the overlay module path (<prefix>/<original module path>).
+	// Path is the overlay module path: <prefix>/<original module path>
+	// for a module overlay, <prefix>/<import path> for a unit, each made
+	// valid by copyModule (a unit of ".../api/v1" is the module
+	// "<prefix>/.../api" with the package in its directory v1).
 	Path string
+	// Version is the version the plugin main module requires Path at:
+	// v0.0.0-00010101000000-000000000000, or vN.0.0-... for a module
+	// path ending in /vN.
+	Version string
 	// Orig is the original module path.
 	Orig string
-	// Dir is the overlay module's directory.
+	// Dir is the overlay module's directory (the directory of Path).
 	Dir string
 	// GoVersion is the go directive of the original go.mod.
 	GoVersion string
 	// Prefix is the overlay's import-path prefix: the tree's, or a unit's.
 	Prefix string
-	// Unit is the import path of the package a unit holds, at its root;
+	// Unit is the import path of the package a unit holds (at the root of
+	// the unit's module, or in the directory copyModule cut off its path);
 	// empty for a module overlay.
 	Unit string
 }
@@ -61,20 +87,50 @@ type Overlay struct {
 // overlayOf returns the overlay holding p's copy and the directory of the
 // copy.
 func (t *Tree) overlayOf(p *HotPackage) (*Overlay, string) {
-	if ov := t.Units[p.ImportPath]; ov != nil {
-		return ov, ov.Dir
+	ov := t.Units[p.ImportPath]
+	if ov == nil {
+		ov = t.Overlays[p.Module.Path]
 	}
-	ov := t.Overlays[p.Module.Path]
-	rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, p.Module.Path), "/")
-	return ov, filepath.Join(ov.Dir, filepath.FromSlash(rel))
+	return ov, ov.pkgDir(t.importPathOf(p.ImportPath))
+}
+
+// pkgDir returns the directory of the package with import path ip (a
+// copy's) in the overlay module.
+func (ov *Overlay) pkgDir(ip string) string {
+	rel := strings.TrimPrefix(strings.TrimPrefix(ip, ov.Path), "/")
+	return filepath.Join(ov.Dir, filepath.FromSlash(rel))
 }
 
 // importPathOf returns the import path of a hot package's copy.
 func (t *Tree) importPathOf(importPath string) string {
 	if ov := t.Units[importPath]; ov != nil {
-		return ov.Path
+		return prefixed(ov.Prefix, importPath)
 	}
 	return prefixed(t.Prefix, importPath)
+}
+
+// copyModule returns a module path for copies whose import paths start
+// with path, and the version to require it at: path itself if the go
+// command accepts it as a module path at a v0 or vN pseudo-version, else
+// the longest parent that it accepts. A module path may end in a major
+// version element "/vN" only for N >= 2, and then must be required at
+// vN: "<prefix>/example.com/api/v1" is no module path (its copy goes
+// into the module "<prefix>/example.com/api", directory v1), and
+// "<prefix>/example.com/util/v2" is required at
+// v2.0.0-00010101000000-000000000000.
+func copyModule(path string) (modPath, version string) {
+	modPath = path
+	for {
+		_, major, ok := module.SplitPathVersion(modPath)
+		i := strings.LastIndex(modPath, "/")
+		if ok || i < 0 {
+			if major == "" {
+				return modPath, zeroPseudo
+			}
+			return modPath, module.PseudoVersion(strings.TrimPrefix(major, "/"), "", time.Time{}, "000000000000")
+		}
+		modPath = modPath[:i]
+	}
 }
 
 // pluginModuleName is the last element of the plugin main module path.
@@ -99,12 +155,13 @@ func newTree(dir, prefix string, pkgs []*HotPackage) (*Tree, error) {
 		if _, ok := t.Overlays[p.Module.Path]; ok {
 			continue
 		}
-		goVersion := moduleGoVersion(p)
+		modPath, version := copyModule(prefixed(prefix, p.Module.Path))
 		t.Overlays[p.Module.Path] = &Overlay{
-			Path:      prefixed(prefix, p.Module.Path),
+			Path:      modPath,
+			Version:   version,
 			Orig:      p.Module.Path,
-			Dir:       filepath.Join(dir, "modules", filepath.FromSlash(p.Module.Path)),
-			GoVersion: goVersion,
+			Dir:       filepath.Join(dir, "modules", filepath.FromSlash(strings.TrimPrefix(modPath, prefix+"/"))),
+			GoVersion: moduleGoVersion(p),
 			Prefix:    prefix,
 		}
 	}
@@ -249,4 +306,53 @@ func writeFile(path string, data []byte) error {
 		return fmt.Errorf("codegen: %w", err)
 	}
 	return nil
+}
+
+// goModLine matches a go command message about a line of a go.mod file.
+var goModLine = regexp.MustCompile(`^(\S*go\.mod):(\d+)(?::\d+)?: `)
+
+// explainGoMod follows each go command message about a line of the plugin
+// main module's go.mod (which hotbus generates, and the user never sees)
+// with what of the user's that line comes from: a go.mod file, a package
+// directory, or the host's build info.
+func (t *Tree) explainGoMod(text string) string {
+	gomod := filepath.Join(t.MainDir, "go.mod")
+	data, err := os.ReadFile(gomod)
+	if err != nil {
+		return text
+	}
+	// The lines are read as words, not parsed: a go.mod the go command
+	// refuses may not parse.
+	lines := map[int]string{}
+	for i, l := range strings.Split(string(data), "\n") {
+		f := strings.Fields(l)
+		if len(f) > 0 && (f[0] == "require" || f[0] == "replace") {
+			f = f[1:]
+		}
+		if len(f) > 0 && f[0] != "(" && f[0] != ")" && !strings.HasPrefix(f[0], "//") {
+			lines[i+1] = f[0]
+		}
+	}
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(text, "\n") {
+		b.WriteString(line)
+		m := goModLine.FindStringSubmatch(strings.TrimSpace(line))
+		if m == nil || (m[1] != "go.mod" && m[1] != gomod) {
+			continue
+		}
+		n, _ := strconv.Atoi(m[2])
+		path, ok := lines[n]
+		if !ok {
+			continue
+		}
+		origin := t.Origins[path]
+		if origin == "" {
+			origin = "module " + path
+		}
+		if !strings.HasSuffix(line, "\n") {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "\t(go.mod line %d is in the plugin's go.mod that hotbus generated, %s, for %s)\n", n, gomod, origin)
+	}
+	return b.String()
 }

@@ -105,13 +105,16 @@ func planModules(host *Host, a *Analysis, t *Tree, hostDir func(path, replace st
 	default:
 		reqs[host.Main.Path] = hostReq(&host.Main, "")
 	}
+	// A host built from its vendor directory without -trimpath: the
+	// plugin uses the same directory (below), not the modules' own.
+	vendored := host.Vendored() && host.Settings["-trimpath"] != "true"
 	// The host's dependencies.
 	for _, d := range host.Deps {
 		if d.Path == host.Main.Path {
 			continue
 		}
 		dir := ""
-		if localReplace(d.Replace) || d.Version == develVersion {
+		if !vendored && (localReplace(d.Replace) || d.Version == develVersion) {
 			rp := ""
 			if d.Replace != nil {
 				rp = d.Replace.Path
@@ -169,6 +172,19 @@ func planModules(host *Host, a *Analysis, t *Tree, hostDir func(path, replace st
 		}
 		reqs[mpath] = r
 	}
+	if vendored {
+		mainDir, err := hostDir(host.Main.Path, "")
+		if err != nil {
+			return nil, err
+		}
+		vp, err := planVendor(host, mainDir, reqs)
+		if err != nil {
+			return nil, err
+		}
+		if err := t.writeVendorOverlay(vp); err != nil {
+			return nil, err
+		}
+	}
 	// The overlays and the units.
 	ovs := make([]*Overlay, 0, len(t.Overlays)+len(t.Units))
 	for _, ov := range t.Overlays {
@@ -186,8 +202,9 @@ func planModules(host *Host, a *Analysis, t *Tree, hostDir func(path, replace st
 		if !strings.HasPrefix(rel, "../") {
 			rel = "./" + rel
 		}
-		reqs[ov.Path] = ModReq{Path: ov.Path, Version: zeroPseudo, ReplacePath: rel}
+		reqs[ov.Path] = ModReq{Path: ov.Path, Version: ov.Version, ReplacePath: rel}
 	}
+	t.Origins = origins(host, a, t, reqs)
 	out := make([]ModReq, 0, len(reqs))
 	for _, r := range reqs {
 		out = append(out, r)
@@ -325,4 +342,44 @@ func WorkspaceFiles(modulePath, goVersion string, reqs []ModReq) (gomod, gowork 
 		return nil, nil, err
 	}
 	return gomod, modfile.Format(w.Syntax), nil
+}
+
+// origins says where each requirement of the plugin main module comes
+// from, in terms of the user's files and settings.
+func origins(host *Host, a *Analysis, t *Tree, reqs map[string]ModReq) map[string]string {
+	out := make(map[string]string, len(reqs))
+	for path, r := range reqs {
+		switch {
+		case path == host.Main.Path:
+			out[path] = "the host's main module " + path + " (build info of host " + host.name() + ")"
+		case host.Dep(path) != nil:
+			out[path] = "module " + path + " " + r.Version + " as the host was built with it (build info of host " + host.name() + ")"
+		case a.Modules[path] != nil:
+			out[path] = "module " + path + " that the hot packages import" + goModNote(a.Modules[path])
+		}
+	}
+	for _, ov := range t.Overlays {
+		out[ov.Path] = "the copy of module " + ov.Orig + goModNote(a.Modules[ov.Orig])
+	}
+	for _, ov := range t.Units {
+		dir := ""
+		for _, p := range a.All() {
+			if p.ImportPath == ov.Unit {
+				dir = " in " + p.Dir
+			}
+		}
+		out[ov.Path] = "the copy of package " + ov.Unit + dir + " (module " + ov.Orig + goModNote(a.Modules[ov.Orig]) + ")"
+	}
+	return out
+}
+
+// goModNote names m's go.mod file, if known.
+func goModNote(m *packages.Module) string {
+	if m == nil {
+		return ""
+	}
+	if gm := goModOf(m); gm != "" {
+		return ", " + gm
+	}
+	return ""
 }

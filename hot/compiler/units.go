@@ -124,10 +124,12 @@ func planUnits(in hashInputs, a *Analysis, root, buildPrefix string) (map[string
 			fmt.Fprintf(h, "%s %s\n", ip, s)
 		}
 		prefix := buildPrefix + "-" + hex.EncodeToString(h.Sum(nil))[:prefixHashLen]
+		modPath, version := copyModule(prefixed(prefix, p.ImportPath))
 		units[p.ImportPath] = &Overlay{
-			Path:      prefixed(prefix, p.ImportPath),
+			Path:      modPath,
+			Version:   version,
 			Orig:      p.Module.Path,
-			Dir:       filepath.Join(root, prefix, filepath.FromSlash(p.ImportPath)),
+			Dir:       filepath.Join(root, filepath.FromSlash(modPath)),
 			GoVersion: moduleGoVersion(p),
 			Prefix:    prefix,
 			Unit:      p.ImportPath,
@@ -159,7 +161,7 @@ func (t *Tree) writeUnit(ov *Overlay, p *HotPackage, rename func(string) (string
 	if _, err := os.Stat(filepath.Join(ov.Dir, "go.mod")); err == nil {
 		// In use: pruneUnits keeps it.
 		now := time.Now()
-		_ = os.Chtimes(strings.TrimSuffix(ov.Dir, string(filepath.Separator)+filepath.FromSlash(ov.Unit)), now, now)
+		_ = os.Chtimes(strings.TrimSuffix(ov.Dir, string(filepath.Separator)+filepath.FromSlash(strings.TrimPrefix(ov.Path, ov.Prefix+"/"))), now, now)
 		t.recordUnitFiles(ov, p)
 		return nil
 	}
@@ -172,7 +174,7 @@ func (t *Tree) writeUnit(ov *Overlay, p *HotPackage, rename func(string) (string
 	if err := writeOverlayGoMod(tmp, ov); err != nil {
 		return err
 	}
-	if err := copyPackage(p, tmp, rename, nil); err != nil {
+	if err := copyPackage(p, (&Overlay{Path: ov.Path, Dir: tmp}).pkgDir(prefixed(ov.Prefix, p.ImportPath)), rename, nil); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, ov.Dir); err != nil {
@@ -188,7 +190,7 @@ func (t *Tree) writeUnit(ov *Overlay, p *HotPackage, rename func(string) (string
 // recordUnitFiles maps the unit's copied files to the originals.
 func (t *Tree) recordUnitFiles(ov *Overlay, p *HotPackage) {
 	for _, src := range p.Files {
-		t.Files[filepath.Join(ov.Dir, relToPackage(p, src))] = src
+		t.Files[filepath.Join(ov.pkgDir(prefixed(ov.Prefix, p.ImportPath)), relToPackage(p, src))] = src
 	}
 }
 

@@ -27,6 +27,9 @@ func verifyPins(host *Host, pluginPath string) error {
 		if localReplace(h.Replace) && localReplace(d.Replace) {
 			continue // both local directories; preflight compares the code
 		}
+		if d.Replace != nil && isVendorReplace(d.Path, d.Replace.Path) && h.Version == d.Version {
+			continue // built from the host's vendor directory (vendor.go)
+		}
 		if hp.Version != pp.Version || hp.Replace != pp.Replace {
 			return &PinError{Module: d.Path, HostVersion: pinString(hp.Version, hp.Replace), SourceVersion: pinString(pp.Version, pp.Replace)}
 		}

@@ -2,9 +2,12 @@ package preflight
 
 import (
 	"fmt"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
+
+	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
 )
 
 // Error is a plugin the runtime would refuse, or could not be checked.
@@ -114,8 +117,20 @@ func Compare(host, plugin *debug.BuildInfo) []Mismatch {
 		})
 	}
 	hs, ps := settingMap(host), settingMap(plugin)
+	if orDefault(hs, "-trimpath", "false") != "true" && vendorOnly(host, plugin) {
+		out = append(out, Mismatch{
+			Item: "vendor directory", Host: "built from vendor/ (no go.sum hashes in its build info)", Plugin: "built from the module cache",
+			Fix: "a host built from a vendor directory without -trimpath compiled its dependencies from <module>/vendor/ paths, " +
+				"which a plugin built from the module cache can't match: build the host with -trimpath, " +
+				"or build the plugin with the hotbus compiler, which builds from the host's vendor directory",
+		})
+	}
 	for _, s := range settings {
 		hv, pv := orDefault(hs, s.key, s.def), orDefault(ps, s.key, s.def)
+		if s.key == "-tags" {
+			// The generated file's tag selects that file only.
+			hv, pv = withoutTag(hv, hot_plugin.BuildTag), withoutTag(pv, hot_plugin.BuildTag)
+		}
 		if hv != pv {
 			out = append(out, Mismatch{Item: s.key, Host: hv, Plugin: pv, Fix: s.fix})
 		}
@@ -147,7 +162,7 @@ func Compare(host, plugin *debug.BuildInfo) []Mismatch {
 		if !ok {
 			continue
 		}
-		if pv := pm[path]; hv != pv {
+		if pv := pm[path]; hv != pv && !fromHostVendor(path, hv, pv) {
 			out = append(out, Mismatch{
 				Item: "module " + path, Host: hv, Plugin: pv,
 				Fix: "require and replace " + path + " in the plugin's go.mod as the host does (" + show(hv) + ")",
@@ -206,4 +221,40 @@ func sortedKeys(m map[string]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// withoutTag returns the comma-separated tags without tag.
+func withoutTag(tags, tag string) string {
+	var out []string
+	for _, t := range strings.Split(tags, ",") {
+		if t = strings.TrimSpace(t); t != "" && t != tag {
+			out = append(out, t)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// vendorOnly reports whether the host was built from a vendor directory
+// (its modules have no go.sum hash in build info) and the plugin from the
+// module cache (the same modules, at the same versions, with hashes).
+func vendorOnly(host, plugin *debug.BuildInfo) bool {
+	hostMods := make(map[string]*debug.Module, len(host.Deps))
+	for _, d := range host.Deps {
+		if d != nil && d.Replace == nil && d.Sum == "" && d.Version != "" && d.Version != "(devel)" {
+			hostMods[d.Path] = d
+		}
+	}
+	for _, d := range plugin.Deps {
+		if h := hostMods[d.Path]; h != nil && d.Replace == nil && d.Sum != "" && d.Version == h.Version {
+			return true
+		}
+	}
+	return false
+}
+
+// fromHostVendor reports whether a plugin's module (version pv) is the
+// host's (hv) built from the vendor directory: "v => <dir>/vendor/<path>".
+func fromHostVendor(path, hv, pv string) bool {
+	v, dir, ok := strings.Cut(pv, " => ")
+	return ok && v == hv && strings.HasSuffix(filepath.ToSlash(dir), "/vendor/"+path)
 }

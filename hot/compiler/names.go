@@ -1,0 +1,165 @@
+package hot_compiler
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
+	"golang.org/x/mod/module"
+)
+
+// defaultBinaryIDMax is the longest binary ID DefaultBinaryID returns.
+const defaultBinaryIDMax = 64
+
+// DefaultBinaryID derives a binary ID from a hot package's import path and
+// its module path: the last element of the module path (without a major
+// version suffix such as /v2), then the package's path inside the module,
+// joined with "-" ("example.com/shop" and "example.com/shop/ctrl/cart"
+// give "shop-ctrl-cart"). Bytes other than letters, digits, '.', '_' and
+// '-' become '-', a leading '.' or '-' is dropped, ".." becomes ".", and
+// the result is at most 64 bytes long, so it is a valid file name and
+// passes the name checks of [Config.Validate]. It is the same for every
+// build of the package.
+func DefaultBinaryID(importPath, modulePath string) string {
+	var id string
+	if rel, ok := strings.CutPrefix(importPath, modulePath); modulePath != "" && ok && (rel == "" || rel[0] == '/') {
+		base, _, ok := module.SplitPathVersion(modulePath)
+		if !ok || base == "" {
+			base = modulePath
+		}
+		id = base[strings.LastIndex(base, "/")+1:] + strings.ReplaceAll(rel, "/", "-")
+	} else {
+		elems := strings.Split(importPath, "/")
+		if len(elems) > 2 {
+			elems = elems[len(elems)-2:]
+		}
+		id = strings.Join(elems, "-")
+	}
+	b := []byte(id)
+	for i, c := range b {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			b[i] = '-'
+		}
+	}
+	id = string(b)
+	for strings.Contains(id, "..") {
+		id = strings.ReplaceAll(id, "..", ".")
+	}
+	id = strings.TrimLeft(id, ".-")
+	if len(id) > defaultBinaryIDMax {
+		id = strings.TrimRight(id[:defaultBinaryIDMax], ".-")
+	}
+	if id == "" {
+		id = "plugin"
+	}
+	return id
+}
+
+// findBinaryID returns DefaultBinaryID of the first package the patterns
+// match in workDir, listed with go list -find (no type checking).
+func findBinaryID(goCmd, workDir string, patterns []string) (string, error) {
+	if goCmd == "" {
+		goCmd = "go"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	args := append([]string{"list", "-find", "-f", "{{.ImportPath}} {{with .Module}}{{.Path}}{{end}}", "--"}, patterns...)
+	cmd := exec.CommandContext(ctx, goCmd, args...)
+	cmd.Dir = workDir
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOPROXY=off")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("compiler: no binary ID given, and listing the packages %s in %s to derive one failed: %w\n%s"+
+			"fix the package patterns, or give a binary ID (pluginBinaryId)", strings.Join(patterns, " "), workDir, err, stderr.String())
+	}
+	first, _, _ := strings.Cut(string(out), "\n")
+	importPath, modulePath, _ := strings.Cut(strings.TrimSpace(first), " ")
+	if importPath == "" {
+		return "", fmt.Errorf("compiler: no binary ID given, and the packages %s match nothing in %s to derive one from: "+
+			"fix the package patterns, or give a binary ID (pluginBinaryId)", strings.Join(patterns, " "), workDir)
+	}
+	return DefaultBinaryID(importPath, modulePath), nil
+}
+
+// maxOutputNameLen is the longest plugin file name: hotbus writes it
+// through a temporary file ".tmp-<name>-<16 hex digits>" in the plugins
+// dir, and a file name has at most 255 bytes.
+const maxOutputNameLen = 255 - len(".tmp-") - 1 - 16
+
+// NameError is a binary ID or output name that can't name a plugin file.
+type NameError struct {
+	// Field is the setting ("pluginBinaryId", "outputName", or the
+	// Options field names).
+	Field string
+	// Value is the setting's value.
+	Value string
+	// Rule is the rule it breaks, and why the rule exists.
+	Rule string
+}
+
+// Error names the field, the value and the rule.
+func (e *NameError) Error() string {
+	return fmt.Sprintf("%s %q: %s", e.Field, e.Value, e.Rule)
+}
+
+// checkNames checks a binary ID and an output name ("" for the default)
+// as the fields idField and nameField: each must be usable as a file name
+// in the plugins dir that the loader will load.
+func checkNames(binaryID, outputName, idField, nameField string) error {
+	for _, f := range []struct{ field, value string }{{idField, binaryID}, {nameField, outputName}} {
+		if f.value == "" {
+			continue
+		}
+		if err := checkFileName(f.field, f.value); err != nil {
+			return err
+		}
+	}
+	field, name := nameField, outputName
+	if name == "" {
+		if binaryID == "" {
+			return nil
+		}
+		field, name = idField, binaryID+"-"+BuildHashPlaceholder+hot_plugin.PluginSuffix
+	}
+	if !strings.HasSuffix(name, hot_plugin.PluginSuffix) {
+		return &NameError{Field: field, Value: name, Rule: "must end in " + hot_plugin.PluginSuffix + ": the loader loads only files with that suffix"}
+	}
+	if n := len(strings.ReplaceAll(name, BuildHashPlaceholder, strings.Repeat("0", buildHashLen))); n > maxOutputNameLen {
+		value := outputName
+		if field == idField {
+			value = binaryID
+		}
+		return &NameError{Field: field, Value: value, Rule: fmt.Sprintf(
+			"the plugin file name it gives, %s, is %d bytes long with {buildHash} expanded, and may be at most %d: "+
+				"it is written through a temporary file .tmp-<name>-<16 hex digits>, and a file name has at most 255 bytes; use a shorter one",
+			name, n, maxOutputNameLen)}
+	}
+	return nil
+}
+
+// checkFileName checks one name against the rules every name in the
+// plugins dir follows.
+func checkFileName(field, value string) error {
+	rule := ""
+	switch {
+	case strings.HasPrefix(value, "."):
+		rule = "must not start with a dot: the loader skips dot files (they are temporary files being written), so the plugin would never load"
+	case strings.ContainsAny(value, `/\`):
+		rule = `must not contain a path separator (/ or \): it names a file directly in the plugins dir (outputDir)`
+	case strings.Contains(value, ".."):
+		rule = `must not contain "..": it names a file directly in the plugins dir (outputDir)`
+	case strings.IndexFunc(value, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0:
+		rule = "must not contain control characters (NUL, newline, ...): it names a file"
+	}
+	if rule != "" {
+		return &NameError{Field: field, Value: value, Rule: rule}
+	}
+	return nil
+}

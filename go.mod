@@ -10,6 +10,7 @@ require (
 	github.com/sirupsen/logrus v1.9.5-0.20260508084601-d4a50659cfd6
 	golang.org/x/mod v0.36.0
 	golang.org/x/tools v0.45.0
+	gopkg.in/yaml.v2 v2.4.0
 )
 
 require (
@@ -18,5 +19,4 @@ require (
 	github.com/pkg/errors v0.9.1 // indirect
 	golang.org/x/sync v0.20.0 // indirect
 	golang.org/x/sys v0.45.0 // indirect
-	gopkg.in/yaml.v2 v2.4.0 // indirect
 )

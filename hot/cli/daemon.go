@@ -19,6 +19,10 @@ Run it from your own module, which requires github.com/hotbus/hotbus:
 
   go run github.com/hotbus/hotbus/cmd/hot-builder daemon --config bus.yaml
 
+The whole config set is checked before anything starts: unknown fields,
+duplicate keys, an empty file, entries without an id, and each hotbus
+config's own checks. A mistake exits 1, naming the entry and the field.
+
 Entries for controllers that a plugin provides start once the loader has
 loaded the plugin, and restart on the new code at every reload.`
 
@@ -43,7 +47,9 @@ func runDaemon(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("start bus: %w", err)
 	}
 	hot.AddFactories(b, sr)
-	release, err := hot.ApplyConfigSetYAML(ctx, env.Logger, b, data)
+	// Checked in full before anything starts: a mistake exits at once,
+	// naming the entry and the field.
+	release, err := hot.ApplyConfigSetYAML(ctx, env.Logger, b, data, hot.WithCheck(sr.GetFactories()...))
 	if err != nil {
 		return fmt.Errorf("%s: %w", *configPath, err)
 	}

@@ -4,10 +4,18 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
+	"time"
 
+	"github.com/aperturerobotics/controllerbus/bus"
+	"github.com/aperturerobotics/controllerbus/controller"
 	"github.com/aperturerobotics/controllerbus/core"
 	"github.com/hotbus/hotbus/hot"
 )
+
+// stopTimeout bounds how long the daemon waits for its controllers to stop.
+const stopTimeout = 10 * time.Second
 
 // daemonDoc is the help text of the daemon command.
 const daemonDoc = `Runs a controllerbus host with the hotbus factories (the filesystem loader
@@ -24,9 +32,14 @@ duplicate keys, an empty file, entries without an id, and each hotbus
 config's own checks. A mistake exits 1, naming the entry and the field.
 
 Entries for controllers that a plugin provides start once the loader has
-loaded the plugin, and restart on the new code at every reload.`
+loaded the plugin, and restart on the new code at every reload.
 
-// runDaemon runs a host that applies a config set until ctx ends.
+On an interrupt (Ctrl-C) or SIGTERM the daemon releases the config set and
+waits, at most 10 s, for every controller to stop (the loader then removes
+its private copies of the plugins); a second interrupt exits at once.`
+
+// runDaemon runs a host that applies a config set until ctx ends, then
+// stops its controllers in order.
 func runDaemon(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "daemon", "", daemonDoc)
 	configPath := fs.String("config", env.Getenv("HOTBUS_CONFIG"), envFlag("config set YAML to apply", "HOTBUS_CONFIG"))
@@ -42,20 +55,71 @@ func runDaemon(ctx context.Context, env *Env, args []string) error {
 	}
 
 	le := env.Logger.WithField("config", *configPath)
-	b, sr, err := core.NewCoreBus(ctx, env.Logger)
+	// The bus outlives ctx: on an interrupt its controllers get their
+	// stop, and the daemon waits for them before the bus goes.
+	busCtx, busCancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer busCancel()
+	b, sr, err := core.NewCoreBus(busCtx, env.Logger)
 	if err != nil {
 		return fmt.Errorf("start bus: %w", err)
 	}
 	hot.AddFactories(b, sr)
+	base := b.GetControllers()
 	// Checked in full before anything starts: a mistake exits at once,
 	// naming the entry and the field.
-	release, err := hot.ApplyConfigSetYAML(ctx, env.Logger, b, data, hot.WithCheck(sr.GetFactories()...))
+	release, err := hot.ApplyConfigSetYAML(busCtx, env.Logger, b, data, hot.WithCheck(sr.GetFactories()...))
 	if err != nil {
 		return fmt.Errorf("%s: %w", *configPath, err)
 	}
-	defer release()
 	le.Info("daemon running; Ctrl-C to stop")
 	<-ctx.Done()
-	le.Info("daemon stopping")
+	le.WithField("stop-timeout", stopTimeout.String()).Info("daemon stopping: waiting for the controllers to stop (interrupt again to exit at once)")
+	release()
+	start := time.Now()
+	if stuck := waitControllersGone(b, base, stopTimeout); len(stuck) != 0 {
+		return fmt.Errorf("%d controllers did not stop within %v: %s; their temporary files may be left behind", len(stuck), stopTimeout, strings.Join(stuck, ", "))
+	}
+	le.WithField("stop-dur", time.Since(start).Round(time.Millisecond).String()).Info("daemon stopped")
 	return nil
+}
+
+// waitControllersGone waits, at most timeout, until the bus runs no
+// controller but those in base, and returns the IDs of the ones still
+// running then.
+func waitControllersGone(b bus.Bus, base []controller.Controller, timeout time.Duration) []string {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		var left []controller.Controller
+		var changed <-chan struct{}
+		b.GetControllersBroadcast().HoldLock(func(_ func(), getWaitCh func() <-chan struct{}) {
+			changed = getWaitCh()
+			for _, c := range b.GetControllers() {
+				if !slices.Contains(base, c) {
+					left = append(left, c)
+				}
+			}
+		})
+		if len(left) == 0 {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
+			ids := make([]string, 0, len(left))
+			for _, c := range left {
+				ids = append(ids, controllerID(c))
+			}
+			slices.Sort(ids)
+			return ids
+		}
+	}
+}
+
+// controllerID names a controller by its controller ID.
+func controllerID(c controller.Controller) string {
+	if info := c.GetControllerInfo(); info != nil && info.GetId() != "" {
+		return info.GetId()
+	}
+	return fmt.Sprintf("%T", c)
 }

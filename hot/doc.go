@@ -25,7 +25,8 @@
 // provides: it starts when the plugin is loaded, and restarts on the new
 // code at every reload. The hot-builder command (cmd/hot-builder) is such a
 // host ("hot-builder daemon --config bus.yaml"), and also compiles plugins
-// without a host ("compile", "codegen").
+// without a host: once ("compile", "codegen"), or on every save for a host
+// in another process ("watch").
 //
 // # The packages
 //

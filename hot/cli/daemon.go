@@ -12,6 +12,7 @@ import (
 	"github.com/aperturerobotics/controllerbus/controller"
 	"github.com/aperturerobotics/controllerbus/core"
 	"github.com/hotbus/hotbus/hot"
+	"github.com/urfave/cli/v3"
 )
 
 // stopTimeout bounds how long the daemon waits for its controllers to stop.
@@ -38,23 +39,27 @@ On an interrupt (Ctrl-C) or SIGTERM the daemon releases the config set and
 waits, at most 10 s, for every controller to stop (the loader then removes
 its private copies of the plugins); a second interrupt exits at once.`
 
-// runDaemon runs a host that applies a config set until ctx ends, then
-// stops its controllers in order.
-func runDaemon(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "daemon", "", daemonDoc)
-	configPath := fs.String("config", env.Getenv("HOTBUS_CONFIG"), envFlag("config set YAML to apply", "HOTBUS_CONFIG"))
-	if err := parseFlags(fs, args, false); err != nil {
-		return err
+// daemonCommand returns the daemon command.
+func daemonCommand(env *Env) *cli.Command {
+	return newCommand("daemon", "run a host that applies a config set YAML with the hotbus factories registered", "", daemonDoc,
+		[]cli.Flag{
+			&cli.StringFlag{Name: "config", Usage: "config set YAML to apply", Sources: fromEnv(env, "HOTBUS_CONFIG")},
+		},
+		func(ctx context.Context, cmd *cli.Command) error { return runDaemon(ctx, env, cmd.String("config")) })
+}
+
+// runDaemon runs a host that applies the config set at configPath until
+// ctx ends, then stops its controllers in order.
+func runDaemon(ctx context.Context, env *Env, configPath string) error {
+	if configPath == "" {
+		return usageError{"hot-builder daemon", "--config is required: the config set YAML to apply (e.g. bus.yaml)"}
 	}
-	if *configPath == "" {
-		return usageError{"--config is required: the config set YAML to apply (e.g. bus.yaml)"}
-	}
-	data, err := os.ReadFile(*configPath)
+	data, err := os.ReadFile(configPath)
 	if err != nil {
 		return fmt.Errorf("read config set: %w", err)
 	}
 
-	le := env.Logger.WithField("config", *configPath)
+	le := env.Logger.WithField("config", configPath)
 	// The bus outlives ctx: on an interrupt its controllers get their
 	// stop, and the daemon waits for them before the bus goes.
 	busCtx, busCancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -69,7 +74,7 @@ func runDaemon(ctx context.Context, env *Env, args []string) error {
 	// naming the entry and the field.
 	release, err := hot.ApplyConfigSetYAML(busCtx, env.Logger, b, data, hot.WithCheck(sr.GetFactories()...))
 	if err != nil {
-		return fmt.Errorf("%s: %w", *configPath, err)
+		return fmt.Errorf("%s: %w", configPath, err)
 	}
 	le.Info("daemon running; Ctrl-C to stop")
 	<-ctx.Done()

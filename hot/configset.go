@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"time"
@@ -16,6 +17,8 @@ import (
 	configset_json "github.com/aperturerobotics/controllerbus/controller/configset/json"
 	"github.com/aperturerobotics/controllerbus/controller/resolver"
 	"github.com/ghodss/yaml"
+	hot_compiler "github.com/hotbus/hotbus/hot/compiler"
+	hot_loader_filesystem "github.com/hotbus/hotbus/hot/loader/filesystem"
 	"github.com/sirupsen/logrus"
 )
 
@@ -69,7 +72,7 @@ func ApplyConfigSetYAML(ctx context.Context, le *logrus.Entry, b bus.Bus, data [
 	ctx, cancel := context.WithCancel(ctx)
 	context.AfterFunc(ctx, csRef.Release)
 	for _, key := range slices.Sorted(maps.Keys(set)) {
-		go applyEntry(ctx, le.WithField("controller-key", key), b, key, set[key], checked[key])
+		go applyEntry(ctx, le.WithField("controller-key", key), b, key, set[key], checked[key], &o)
 	}
 	return cancel, nil
 }
@@ -83,6 +86,44 @@ type applyOptions struct {
 	check bool
 	// factories are the factories known at the start.
 	factories []controller.Factory
+	// baseDir is set by WithBaseDir.
+	baseDir string
+}
+
+// WithBaseDir makes [ApplyConfigSetYAML] resolve the relative paths of the
+// hotbus configs against dir, usually the directory of the YAML file (as
+// "hot-builder daemon" does), instead of the current directory: the
+// loader's dir, and the compiler's workDir, outputDir, codegenDir and
+// hostBinary. An empty workDir is dir itself. Paths in configs that
+// plugins provide are their controllers' business and are left alone.
+func WithBaseDir(dir string) ApplyOption {
+	return func(o *applyOptions) { o.baseDir = dir }
+}
+
+// resolvePaths makes the relative paths of a hotbus config absolute,
+// against base; other configs are left alone.
+func resolvePaths(conf config.Config, base string) error {
+	base, err := filepath.Abs(base)
+	if err != nil {
+		return fmt.Errorf("base dir of the config set: %w", err)
+	}
+	abs := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(base, *p)
+		}
+	}
+	switch c := conf.(type) {
+	case *hot_loader_filesystem.Config:
+		abs(&c.Dir)
+	case *hot_compiler.Config:
+		if c.WorkDir == "" {
+			c.WorkDir = "."
+		}
+		for _, p := range []*string{&c.WorkDir, &c.OutputDir, &c.CodegenDir, &c.HostBinary} {
+			abs(p)
+		}
+	}
+	return nil
 }
 
 // WithCheck makes [ApplyConfigSetYAML] check the whole config set with
@@ -109,8 +150,8 @@ func WithCheck(factories ...controller.Factory) ApplyOption {
 
 // applyEntry resolves one config set entry, waiting for its config
 // constructor, and keeps it applied until ctx ends. checked is the entry
-// as WithCheck checked it, or nil.
-func applyEntry(ctx context.Context, le *logrus.Entry, b bus.Bus, key string, cc *configset_json.ControllerConfig, checked *checkedEntry) {
+// as WithCheck checked it, or nil; o are the options.
+func applyEntry(ctx context.Context, le *logrus.Entry, b bus.Bus, key string, cc *configset_json.ControllerConfig, checked *checkedEntry, o *applyOptions) {
 	le = le.WithField("config-id", cc.Id)
 	if checked != nil && !checked.known {
 		msg := "config set entry waits for a plugin to provide its config ID"
@@ -132,6 +173,12 @@ func applyEntry(ctx context.Context, le *logrus.Entry, b bus.Bus, key string, cc
 			le.WithError(err).Error("config set entry can't be applied: check its fields against the config type")
 		}
 		return
+	}
+	if o.baseDir != "" {
+		if err := resolvePaths(resolved.GetConfig(), o.baseDir); err != nil {
+			le.WithError(err).Error("config set entry can't be applied")
+			return
+		}
 	}
 	if checked != nil && !checked.known {
 		for _, p := range checkConfigFields(newConfigLike(resolved.GetConfig()), checked.config) {

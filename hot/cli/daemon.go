@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -21,8 +22,10 @@ const stopTimeout = 10 * time.Second
 // daemonDoc is the help text of the daemon command.
 const daemonDoc = `Runs a controllerbus host with the hotbus factories (the filesystem loader
 and the compiler) registered, and applies the config set YAML given by
---config, until interrupted. Relative paths in the YAML (dir, workDir,
-outputDir) resolve against the current directory.
+--config, until interrupted. Relative paths in the YAML (the loader's dir,
+the compiler's workDir, outputDir, codegenDir and hostBinary) resolve
+against the directory of the YAML file, wherever the daemon is started
+from; an empty workDir is that directory.
 
 Run it from your own module, which requires github.com/hotbus/hotbus:
 
@@ -72,7 +75,7 @@ func runDaemon(ctx context.Context, env *Env, configPath string) error {
 	base := b.GetControllers()
 	// Checked in full before anything starts: a mistake exits at once,
 	// naming the entry and the field.
-	release, err := hot.ApplyConfigSetYAML(busCtx, env.Logger, b, data, hot.WithCheck(sr.GetFactories()...))
+	release, err := hot.ApplyConfigSetYAML(busCtx, env.Logger, b, data, hot.WithCheck(sr.GetFactories()...), hot.WithBaseDir(filepath.Dir(configPath)))
 	if err != nil {
 		return fmt.Errorf("%s: %w", configPath, err)
 	}

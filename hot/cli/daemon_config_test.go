@@ -80,3 +80,44 @@ func runDaemonDebug(t *testing.T, args ...string) (int, string) {
 	}, args)
 	return code, stderr.String()
 }
+
+// TestDaemonResolvesPathsAgainstTheYAMLDir starts the daemon from one
+// directory with a config set in another: the loader's relative dir must
+// be found beside the YAML file, not in the current directory.
+func TestDaemonResolvesPathsAgainstTheYAMLDir(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "conf")
+	if err := os.Mkdir(conf, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(conf, "bus.yaml"), []byte("hot-loader:\n  id: hotbus/loader/filesystem\n  config: {dir: ./plugins, watch: true}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+
+	logs := newLineWriter()
+	l := logrus.New()
+	l.Out = logs
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	exited := make(chan int, 1)
+	var stderr syncBuffer
+	go func() {
+		exited <- hot_cli.Run(ctx, &hot_cli.Env{Stdout: &stderr, Stderr: &stderr, Logger: logrus.NewEntry(l), Getenv: func(string) string { return "" }},
+			[]string{"daemon", "--config", filepath.Join(conf, "bus.yaml")})
+	}()
+	// The plugins dir does not exist yet: the loader says where it waits.
+	want := "plugins-dir=" + filepath.Join(conf, "plugins")
+	for {
+		line := logs.next(t, exited, &stderr)
+		if strings.Contains(line, "plugins dir does not exist") {
+			if !strings.Contains(line, want+" ") && !strings.HasSuffix(line, want) {
+				t.Errorf("the loader waits for the wrong dir, want %s:\n%s", want, line)
+			}
+			break
+		}
+	}
+	cancel()
+	if code := <-exited; code != 0 {
+		t.Errorf("daemon exited %d; its output:\n%s", code, stderr.String())
+	}
+}

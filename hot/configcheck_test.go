@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/aperturerobotics/controllerbus/controller/resolver/static"
 	"github.com/aperturerobotics/controllerbus/core"
 	"github.com/hotbus/hotbus/hot"
+	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	"github.com/sirupsen/logrus"
 )
 
@@ -102,11 +104,28 @@ func TestApplyWithCheckRefusesBeforeApplying(t *testing.T) {
 	}
 
 	// Without the option, the unknown field is ignored, as before.
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where the loader keeps its private copies
+	running := b.GetControllers()
 	release, err := hot.ApplyConfigSetYAML(t.Context(), le, b, []byte("hot-loader:\n  id: hotbus/loader/filesystem\n  config: {dir: "+t.TempDir()+", wacth: true}\n"))
 	if err != nil {
 		t.Fatalf("without WithCheck: %v", err)
 	}
+	// The loader ran: its controller appears on the bus.
+	if _, _, ref, err := bus.ExecOneOffTyped[hot_manifest.WatchManifestValue](t.Context(), b, hot_manifest.NewWatchManifest(""), nil, nil); err != nil {
+		t.Fatal(err)
+	} else {
+		ref.Release()
+	}
 	release()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if left := hot.WaitControllersExited(ctx, b, running); left != nil {
+		t.Fatalf("controllers still running after the release: %v", left)
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "hotbus-*")); len(left) != 0 {
+		t.Errorf("the loader left its private dir behind although it exited: %q", left)
+	}
 }
 
 // msgHook sends every log message, with its level, to a channel.

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aperturerobotics/controllerbus/bus"
 	"github.com/aperturerobotics/controllerbus/controller"
 	"github.com/aperturerobotics/controllerbus/core"
 	"github.com/hotbus/hotbus/hot"
@@ -84,44 +83,18 @@ func runDaemon(ctx context.Context, env *Env, configPath string) error {
 	le.WithField("stop-timeout", stopTimeout.String()).Info("daemon stopping: waiting for the controllers to stop (interrupt again to exit at once)")
 	release()
 	start := time.Now()
-	if stuck := waitControllersGone(b, base, stopTimeout); len(stuck) != 0 {
-		return fmt.Errorf("%d controllers did not stop within %v: %s; their temporary files may be left behind", len(stuck), stopTimeout, strings.Join(stuck, ", "))
+	stopCtx, stopCancel := context.WithTimeout(context.WithoutCancel(ctx), stopTimeout)
+	defer stopCancel()
+	if stuck := hot.WaitControllersExited(stopCtx, b, base); len(stuck) != 0 {
+		ids := make([]string, 0, len(stuck))
+		for _, c := range stuck {
+			ids = append(ids, controllerID(c))
+		}
+		slices.Sort(ids)
+		return fmt.Errorf("%d controllers did not stop within %v: %s; their temporary files may be left behind", len(stuck), stopTimeout, strings.Join(ids, ", "))
 	}
 	le.WithField("stop-dur", time.Since(start).Round(time.Millisecond).String()).Info("daemon stopped")
 	return nil
-}
-
-// waitControllersGone waits, at most timeout, until the bus runs no
-// controller but those in base, and returns the IDs of the ones still
-// running then.
-func waitControllersGone(b bus.Bus, base []controller.Controller, timeout time.Duration) []string {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		var left []controller.Controller
-		var changed <-chan struct{}
-		b.GetControllersBroadcast().HoldLock(func(_ func(), getWaitCh func() <-chan struct{}) {
-			changed = getWaitCh()
-			for _, c := range b.GetControllers() {
-				if !slices.Contains(base, c) {
-					left = append(left, c)
-				}
-			}
-		})
-		if len(left) == 0 {
-			return nil
-		}
-		select {
-		case <-changed:
-		case <-deadline.C:
-			ids := make([]string, 0, len(left))
-			for _, c := range left {
-				ids = append(ids, controllerID(c))
-			}
-			slices.Sort(ids)
-			return ids
-		}
-	}
 }
 
 // controllerID names a controller by its controller ID.

@@ -109,13 +109,18 @@ func CheckConfigSetYAML(data []byte, factories []controller.Factory) error {
 func checkConfigSet(data []byte, factories []controller.Factory) (map[string]*checkedEntry, error) {
 	var top yaml.MapSlice
 	if err := yaml.Unmarshal(data, &top); err != nil {
+		var v any
+		if yaml.Unmarshal(data, &v) == nil {
+			// Valid YAML, but not a mapping.
+			return nil, &ConfigSetError{Problems: []*ConfigProblem{{Err: fmt.Errorf("the config set is a %s, not a mapping of controller keys to entries (key: {id: ..., config: {...}})", yamlKind(v))}}}
+		}
 		return nil, fmt.Errorf("parse config set: %w", err)
 	}
 	if len(top) == 0 {
 		return nil, &ConfigSetError{Problems: []*ConfigProblem{{Err: ErrEmptyConfigSet}}}
 	}
 	// The same conversion configset_json uses, for the values.
-	var raw map[string]map[string]any
+	var raw map[string]any
 	if err := ghodss_yaml.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("parse config set: %w", err)
 	}
@@ -136,12 +141,16 @@ func checkConfigSet(data []byte, factories []controller.Factory) (map[string]*ch
 		}
 		e := &checkedEntry{}
 		entries[key] = e
-		fields := raw[key]
 		problem := func(field string, err error) {
 			problems = append(problems, &ConfigProblem{Key: key, ConfigID: e.configID, Field: field, Err: err})
 		}
-		if fields == nil {
-			problem("", errors.New("the entry is empty: it needs an id (the config ID of its controller) and a config"))
+		fields, ok := raw[key].(map[string]any)
+		if !ok {
+			if raw[key] == nil {
+				problem("", errors.New("the entry is empty: it needs an id (the config ID of its controller) and a config"))
+			} else {
+				problem("", fmt.Errorf("the entry is a %s, not a mapping with an id (the config ID of its controller) and a config", yamlKind(raw[key])))
+			}
 			continue
 		}
 		id, _ := fields["id"].(string)
@@ -150,6 +159,10 @@ func checkConfigSet(data []byte, factories []controller.Factory) (map[string]*ch
 			if !slices.Contains(entryFields, k) {
 				problem("", unknownFieldError(k, entryFields))
 			}
+		}
+		if v, ok := fields["id"]; ok && v != nil && id == "" {
+			problem("id", fmt.Errorf("is a %s, not a config ID (e.g. hotbus/loader/filesystem)", yamlKind(v)))
+			continue
 		}
 		if id == "" {
 			problem("id", errors.New("missing: every entry needs the config ID of its controller (e.g. hotbus/loader/filesystem)"))
@@ -160,7 +173,7 @@ func checkConfigSet(data []byte, factories []controller.Factory) (map[string]*ch
 		case map[string]any:
 			e.config = c
 		default:
-			problem("config", fmt.Errorf("is a %T, not a mapping of the config's fields", c))
+			problem("config", fmt.Errorf("is a %s, not a mapping of the config's fields", yamlKind(c)))
 			continue
 		}
 		f, ok := byID[id]
@@ -433,4 +446,19 @@ func splitPath(path, k string) (entry, field string) {
 	}
 	entry, field, _ = strings.Cut(path, ".")
 	return entry, field
+}
+
+// yamlKind names the kind of a decoded YAML value for users.
+func yamlKind(v any) string {
+	switch v.(type) {
+	case []any:
+		return "list"
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	case int, int64, uint64, float64:
+		return "number"
+	}
+	return fmt.Sprintf("%T", v)
 }

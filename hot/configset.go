@@ -48,15 +48,15 @@ func ApplyConfigSetYAML(ctx context.Context, le *logrus.Entry, b bus.Bus, data [
 	for _, opt := range opts {
 		opt(&o)
 	}
-	var set configset_json.ConfigSet
-	if err := yaml.Unmarshal(data, &set); err != nil {
-		return nil, fmt.Errorf("parse config set: %w", err)
-	}
 	var checked map[string]*checkedEntry
 	if o.check {
 		if checked, err = checkConfigSet(data, o.factories); err != nil {
 			return nil, err
 		}
+	}
+	var set configset_json.ConfigSet
+	if err := yaml.Unmarshal(data, &set); err != nil {
+		return nil, fmt.Errorf("parse config set: %w", err)
 	}
 	for _, key := range slices.Sorted(maps.Keys(set)) {
 		if cc := set[key]; cc == nil || cc.Id == "" {

@@ -23,9 +23,18 @@
 //
 // Any other entry of the config set may then name a config ID that a plugin
 // provides: it starts when the plugin is loaded, and restarts on the new
-// code at every reload. The hot-builder command (cmd/hot-builder) is such a
+// code at every reload.
+//
+// [WithCheck] makes [ApplyConfigSetYAML] check the whole set first
+// ([CheckConfigSetYAML]: unknown fields, duplicate keys, each config's
+// Validate) and refuse it with a [ConfigSetError] naming each entry and
+// field; [WithBaseDir] resolves the configs' relative paths against the
+// YAML file's directory. On shutdown, release the set and wait with
+// [WaitControllersExited] before canceling the bus: controllers get their
+// stop, and loaders remove their private copies of the plugins. The hot-builder command (cmd/hot-builder) is such a
 // host ("hot-builder daemon --config bus.yaml"), and also compiles plugins
-// without a host ("compile", "codegen").
+// without a host: once ("compile", "codegen"), or on every save for a host
+// in another process ("watch").
 //
 // # The packages
 //

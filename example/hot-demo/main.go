@@ -16,14 +16,14 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 	"text/template"
 	"time"
 
 	"github.com/aperturerobotics/controllerbus/bus"
+	"github.com/aperturerobotics/controllerbus/controller"
 	"github.com/aperturerobotics/controllerbus/core"
 	"github.com/hotbus/hotbus/hot"
+	hot_cli "github.com/hotbus/hotbus/hot/cli"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/mod/modfile"
 
@@ -83,14 +83,20 @@ func run() error {
 		*dir = tmp
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Ctrl-C stops the demo in order; a second Ctrl-C exits at once.
+	ctx, stop := hot_cli.NotifyContext(context.Background(), os.Stderr, os.Exit)
 	defer stop()
 
-	b, sr, err := core.NewCoreBus(ctx, le)
+	// The bus outlives ctx, so its controllers get their stop on the way
+	// out (see stopHost).
+	busCtx, busCancel := context.WithCancel(context.Background())
+	defer busCancel()
+	b, sr, err := core.NewCoreBus(busCtx, le)
 	if err != nil {
 		return err
 	}
 	hot.AddFactories(b, sr)
+	before := b.GetControllers()
 
 	var conf bytes.Buffer
 	if err := template.Must(template.New("bus.yaml").Parse(busYAML)).Execute(&conf, map[string]any{
@@ -99,11 +105,11 @@ func run() error {
 	}); err != nil {
 		return err
 	}
-	release, err := hot.ApplyConfigSetYAML(ctx, le, b, conf.Bytes())
+	release, err := hot.ApplyConfigSetYAML(busCtx, le, b, conf.Bytes())
 	if err != nil {
 		return err
 	}
-	defer release()
+	defer stopHost(le, b, release, before)
 
 	le.Info("compiling the demo plugin and loading it (the first plugin build on a machine takes 10 s or more)")
 	waitCtx, cancel := context.WithTimeout(ctx, *timeout)
@@ -126,6 +132,21 @@ func run() error {
 		return err
 	}
 	return nil
+}
+
+// stopHost releases the config set and waits, at most 10 s, for its
+// controllers to stop: the demo controller says goodbye, and the loader
+// removes its private copies of the plugin from the temp dir.
+func stopHost(le *logrus.Entry, b bus.Bus, release func(), before []controller.Controller) {
+	le.Info("stopping: waiting for the controllers to stop")
+	release()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if left := hot.WaitControllersExited(ctx, b, before); len(left) != 0 {
+		le.Warnf("%d controllers did not stop within 10s", len(left))
+		return
+	}
+	le.Info("stopped")
 }
 
 // checkWorkDir makes sure the demo runs where its config set's relative

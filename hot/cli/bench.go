@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hotbus/hotbus/internal/bench"
+	"github.com/urfave/cli/v3"
 	"golang.org/x/mod/modfile"
 )
 
@@ -23,45 +24,51 @@ reloads, and the no-op save. Prints progress, then a table; writes JSON.
 Run it from the hotbus repository (go run ./cmd/hot-builder bench); it uses
 only the module cache. See BENCHMARKS.md.`
 
+// benchCommand returns the bench command.
+func benchCommand(env *Env) *cli.Command {
+	return newCommand("bench", "measure reload latency against go build and a restart, memory and goroutines per reload", "", benchDoc,
+		[]cli.Flag{
+			&cli.IntFlag{Name: "runs", Value: 5, Usage: "timed runs of (a), (c) and the no-op per scenario"},
+			&cli.IntFlag{Name: "reloads", Value: 50, Usage: "reloads of the live host per scenario for (b) and (e); (b) uses them all"},
+			&cli.IntFlag{Name: "cold-runs", Value: 1, Usage: "cold builds (d) per scenario and side, 10 s or more each; 0 skips (d)"},
+			&cli.StringFlag{Name: "scenarios", Value: "demo,syn20", Usage: "comma-separated scenarios: demo, syn20"},
+			&cli.IntFlag{Name: "syn-packages", Value: 20, Usage: "packages in the synthetic set"},
+			&cli.StringFlag{Name: "json", Value: filepath.Join(os.TempDir(), "hotbus-bench.json"), Usage: "where the JSON report is written; empty: not written"},
+			&cli.StringFlag{Name: "repo", Usage: "the hotbus repository the fixtures are read from (default: the main module of the current directory)"},
+			&cli.BoolFlag{Name: "keep", Usage: "keep the temp dirs (logs of the live host are in <work>/<scenario>/live/host.log)"},
+			&cli.StringFlag{Name: "tmp", Usage: "where temp dirs are made (default: the system temp dir)"},
+		},
+		func(ctx context.Context, cmd *cli.Command) error { return runBench(ctx, env, cmd) })
+}
+
 // runBench runs the benchmarks.
-func runBench(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "bench", "", benchDoc)
-	runs := fs.Int("runs", 5, "timed runs of (a), (c) and the no-op per scenario")
-	reloads := fs.Int("reloads", 50, "reloads of the live host per scenario for (b) and (e); (b) uses them all")
-	coldRuns := fs.Int("cold-runs", 1, "cold builds (d) per scenario and side, 10 s or more each; 0 skips (d)")
-	scenarios := fs.String("scenarios", "demo,syn20", "comma-separated scenarios: demo, syn20")
-	synPkgs := fs.Int("syn-packages", 20, "packages in the synthetic set")
-	jsonOut := fs.String("json", filepath.Join(os.TempDir(), "hotbus-bench.json"), "where the JSON report is written; empty: not written")
-	repo := fs.String("repo", "", "the hotbus repository the fixtures are read from (default: the main module of the current directory)")
-	keep := fs.Bool("keep", false, "keep the temp dirs (logs of the live host are in <work>/<scenario>/live/host.log)")
-	tmp := fs.String("tmp", "", "where temp dirs are made (default: the system temp dir)")
-	if err := parseFlags(fs, args, false); err != nil {
-		return err
+func runBench(ctx context.Context, env *Env, cmd *cli.Command) error {
+	runs, reloads, coldRuns, synPkgs := cmd.Int("runs"), cmd.Int("reloads"), cmd.Int("cold-runs"), cmd.Int("syn-packages")
+	scenarios, jsonOut, repo, keep, tmp := cmd.String("scenarios"), cmd.String("json"), cmd.String("repo"), cmd.Bool("keep"), cmd.String("tmp")
+	if runs < 1 {
+		return usageError{"hot-builder bench", "--runs must be at least 1"}
 	}
-	if *runs < 1 {
-		return usageError{"--runs must be at least 1"}
-	}
-	if *repo == "" {
+	if repo == "" {
 		r, err := hotbusRepo(ctx)
 		if err != nil {
 			return err
 		}
-		*repo = r
+		repo = r
 	}
 	self, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("bench: find hot-builder itself for the cold build: %w", err)
 	}
 	var names []string
-	for _, s := range strings.Split(*scenarios, ",") {
+	for _, s := range strings.Split(scenarios, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			names = append(names, s)
 		}
 	}
 	rep, err := bench.Run(ctx, bench.Options{
-		Repo: *repo, Runs: *runs, Reloads: *reloads, ColdRuns: *coldRuns,
-		Scenarios: names, SynPackages: *synPkgs, Self: []string{self},
-		TempDir: *tmp, Keep: *keep, Progress: env.Stderr,
+		Repo: repo, Runs: runs, Reloads: reloads, ColdRuns: coldRuns,
+		Scenarios: names, SynPackages: synPkgs, Self: []string{self},
+		TempDir: tmp, Keep: keep, Progress: env.Stderr,
 	})
 	if err != nil {
 		return err
@@ -70,11 +77,11 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	if err := rep.WriteTable(env.Stdout); err != nil {
 		return err
 	}
-	if *jsonOut != "" {
-		if err := rep.WriteJSON(*jsonOut); err != nil {
+	if jsonOut != "" {
+		if err := rep.WriteJSON(jsonOut); err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "\nJSON: %s\n", *jsonOut)
+		fmt.Fprintf(env.Stdout, "\nJSON: %s\n", jsonOut)
 	}
 	return nil
 }
@@ -88,14 +95,14 @@ func hotbusRepo(ctx context.Context) (string, error) {
 	}
 	gomod := strings.TrimSpace(string(out))
 	if gomod == "" || gomod == os.DevNull {
-		return "", usageError{"not in a Go module: run the bench from the hotbus repository, or pass --repo"}
+		return "", usageError{"hot-builder bench", "not in a Go module: run the bench from the hotbus repository, or pass --repo"}
 	}
 	data, err := os.ReadFile(gomod)
 	if err != nil {
 		return "", fmt.Errorf("bench: find the hotbus repository: %w", err)
 	}
 	if p := modfile.ModulePath(data); p != "github.com/hotbus/hotbus" {
-		return "", usageError{fmt.Sprintf("the module here is %s, not github.com/hotbus/hotbus: run the bench from the hotbus repository, or pass --repo", p)}
+		return "", usageError{"hot-builder bench", fmt.Sprintf("the module here is %s, not github.com/hotbus/hotbus: run the bench from the hotbus repository, or pass --repo", p)}
 	}
 	return filepath.Dir(gomod), nil
 }

@@ -1,37 +1,40 @@
-// Package hot_cli implements the hot-builder command line: one file per
-// command, dispatched by [Run].
+// Package hot_cli implements the hot-builder command line on urfave/cli:
+// one file per command, put together by [NewCommand] and run by [Run].
 //
 //	hot-builder compile [flags] packages...   build and publish a plugin once
 //	hot-builder codegen [flags] packages...   write the build tree only
+//	hot-builder watch [flags] packages...     rebuild and publish on every save, without a host
 //	hot-builder daemon --config bus.yaml      run a host applying a config set
 //	hot-builder manifest [--dir plugins]      print what a loader has loaded
+//	hot-builder bench                         measure reloads
+//	hot-builder completion bash|zsh|fish      print a shell completion script
 //
-// Every flag has an environment variable fallback (HOTBUS_*), listed by
-// "hot-builder <command> --help".
+// Every flag of compile, codegen, watch, daemon and manifest has an
+// environment variable fallback (HOTBUS_*), listed by
+// "hot-builder <command> --help". "hot-builder --version" prints the
+// version of hotbus it was built from.
 package hot_cli
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
 
 	hot_compiler "github.com/hotbus/hotbus/hot/compiler"
 	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
 	"github.com/sirupsen/logrus"
+	"github.com/urfave/cli/v3"
 )
 
 // Env is what a command may use of its surroundings.
 type Env struct {
-	// Stdout receives the command's results (paths).
+	// Stdout receives the command's results (paths), help and the version.
 	Stdout io.Writer
-	// Stderr receives usage and errors.
+	// Stderr receives errors.
 	Stderr io.Writer
 	// Logger receives progress logs.
 	Logger *logrus.Entry
@@ -39,33 +42,8 @@ type Env struct {
 	Getenv func(string) string
 }
 
-// Command is one hot-builder subcommand.
-type Command struct {
-	// Name is the word that selects the command.
-	Name string
-	// Summary is a one-line description for the command list.
-	Summary string
-	// Run runs the command with the arguments after its name. Returning
-	// flag.ErrHelp means help was printed.
-	Run func(ctx context.Context, env *Env, args []string) error
-}
-
-// Commands returns the hot-builder commands, sorted by name. To add one,
-// add it here.
-func Commands() []*Command {
-	cmds := []*Command{
-		{Name: "bench", Summary: "measure reload latency against go build and a restart, memory and goroutines per reload", Run: runBench},
-		{Name: "compile", Summary: "build the packages into a plugin and publish it once", Run: runCompile},
-		{Name: "codegen", Summary: "write the plugin's build tree only, and keep it for inspection", Run: runCodegen},
-		{Name: "manifest", Summary: "print what the loader of a plugins directory has loaded", Run: runManifest},
-		{Name: "daemon", Summary: "run a host that applies a config set YAML with the hotbus factories registered", Run: runDaemon},
-	}
-	sort.Slice(cmds, func(i, j int) bool { return cmds[i].Name < cmds[j].Name })
-	return cmds
-}
-
-// Run runs the command named by args[0] and returns the exit code: 0 on
-// success or help, 2 on usage errors, 1 on failures.
+// Run runs the command line args (without the program name) and returns
+// the exit code: 0 on success or help, 2 on usage errors, 1 on failures.
 func Run(ctx context.Context, env *Env, args []string) int {
 	if env.Getenv == nil {
 		env.Getenv = os.Getenv
@@ -75,130 +53,201 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		l.Out = env.Stderr
 		env.Logger = logrus.NewEntry(l)
 	}
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
-		if len(args) > 1 {
-			return Run(ctx, env, []string{args[1], "--help"})
-		}
-		usage(env.Stderr)
-		if len(args) == 0 {
-			return 2
-		}
+	err := NewCommand(env).Run(ctx, append([]string{"hot-builder"}, args...))
+	if err == nil {
 		return 0
 	}
-	for _, c := range Commands() {
-		if c.Name != args[0] {
-			continue
+	var ue usageError
+	if errors.As(err, &ue) {
+		if ue.msg != "" {
+			fmt.Fprintf(env.Stderr, "%s: %s\nRun \"%s --help\" for usage.\n", ue.cmd, ue.msg, ue.cmd)
 		}
-		err := c.Run(ctx, env, args[1:])
-		switch {
-		case err == nil:
-			return 0
-		case errors.Is(err, flag.ErrHelp):
-			return 0
-		case errors.As(err, new(usageError)):
-			fmt.Fprintf(env.Stderr, "hot-builder %s: %v\n", c.Name, err)
-			return 2
-		default:
-			fmt.Fprintf(env.Stderr, "hot-builder %s: %v\n", c.Name, err)
-			return 1
-		}
+		return 2
 	}
-	fmt.Fprintf(env.Stderr, "hot-builder: unknown command %q\n\n", args[0])
-	usage(env.Stderr)
-	return 2
+	var ce commandError
+	if errors.As(err, &ce) {
+		fmt.Fprintf(env.Stderr, "%s: %v\n", ce.cmd, ce.err)
+		return 1
+	}
+	fmt.Fprintf(env.Stderr, "hot-builder: %v\n", err)
+	return 1
 }
 
-// usage prints the command list.
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "hot-builder builds hot-reloadable controllerbus plugins.")
-	fmt.Fprintln(w, "\nUsage: hot-builder <command> [flags] [packages]\n\nCommands:")
-	for _, c := range Commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.Name, c.Summary)
+// NewCommand returns the hot-builder command with its subcommands, reading
+// and writing through env (whose Getenv and Logger must be set). Errors
+// are returned, never passed to os.Exit.
+func NewCommand(env *Env) *cli.Command {
+	return &cli.Command{
+		Name:                  "hot-builder",
+		Usage:                 "build hot-reloadable controllerbus plugins",
+		Version:               Version(),
+		UsageText:             "hot-builder <command> [flags] [packages]",
+		Writer:                env.Stdout,
+		ErrWriter:             env.Stderr,
+		EnableShellCompletion: true,
+		Suggest:               true,
+		ExitErrHandler:        func(context.Context, *cli.Command, error) {},
+		OnUsageError:          onUsageError,
+		Commands: []*cli.Command{
+			benchCommand(env),
+			codegenCommand(env),
+			compileCommand(env),
+			daemonCommand(env),
+			manifestCommand(env),
+			watchCommand(env),
+		},
+		Action: func(_ context.Context, cmd *cli.Command) error {
+			if cmd.NArg() != 0 {
+				return usageError{"hot-builder", fmt.Sprintf("unknown command %q", cmd.Args().First())}
+			}
+			// No command is a mistake: the help goes with the errors.
+			cli.HelpPrinter(env.Stderr, cli.RootCommandHelpTemplate, cmd)
+			return usageError{cmd: "hot-builder"}
+		},
 	}
-	fmt.Fprintln(w, "\nRun \"hot-builder <command> --help\" for a command's flags.")
 }
 
-// parseFlags parses args into fs. Help is returned as flag.ErrHelp, other
-// mistakes as usage errors; without positional, arguments after the flags
-// are a mistake too.
-func parseFlags(fs *flag.FlagSet, args []string, positional bool) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
+// newCommand returns a subcommand running action, whose errors name the
+// command.
+func newCommand(name, usage, argsUsage, doc string, flags []cli.Flag, action func(context.Context, *cli.Command) error) *cli.Command {
+	return &cli.Command{
+		Name:         name,
+		Usage:        usage,
+		ArgsUsage:    argsUsage,
+		Description:  doc,
+		Flags:        flags,
+		OnUsageError: onUsageError,
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if argsUsage == "" && cmd.NArg() != 0 {
+				return usageError{"hot-builder " + name, fmt.Sprintf("unexpected arguments %q", cmd.Args().Slice())}
+			}
+			err := action(ctx, cmd)
+			var ue usageError
+			if err == nil || errors.As(err, &ue) {
+				return err
+			}
+			return commandError{"hot-builder " + name, err}
+		},
 	}
-	if !positional && fs.NArg() != 0 {
-		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
-	}
-	return nil
 }
 
-// usageError is a mistake in the command line.
-type usageError struct{ msg string }
+// onUsageError turns a flag parsing error into a usage error.
+func onUsageError(_ context.Context, cmd *cli.Command, err error, _ bool) error {
+	return usageError{cmd.FullName(), err.Error()}
+}
+
+// usageError is a mistake in the command line of cmd. An empty msg means
+// the help was shown instead.
+type usageError struct{ cmd, msg string }
 
 // Error returns the message.
-func (e usageError) Error() string { return e.msg }
+func (e usageError) Error() string { return e.cmd + ": " + e.msg }
 
-// compilerFlags are the flags compile and codegen share.
-type compilerFlags struct {
-	workDir, codegenDir, output, binaryID, binaryVersion string
-	buildPrefix, hostBinary, hostModuleDir               string
-	noCleanup, keepCodegen                               bool
+// commandError is the failure of the command cmd.
+type commandError struct {
+	cmd string
+	err error
 }
 
-// envFlag documents a flag's environment variable in its usage.
-func envFlag(usage, name string) string {
-	return usage + " (env " + name + ")"
+// Error names the command and the failure.
+func (e commandError) Error() string { return e.cmd + ": " + e.err.Error() }
+
+// Unwrap returns the failure.
+func (e commandError) Unwrap() error { return e.err }
+
+// envSource reads a flag's value from an environment variable through
+// Env.Getenv; an empty variable counts as unset.
+type envSource struct {
+	key    string
+	getenv func(string) string
 }
 
-// register adds the shared flags to fs, defaulting to the environment.
-func (f *compilerFlags) register(fs *flag.FlagSet, env *Env, build bool) {
-	str := func(p *string, name, envName, usage string) {
-		fs.StringVar(p, name, env.Getenv(envName), envFlag(usage, envName))
+// Lookup returns the variable's value, if it is set and not empty.
+func (s envSource) Lookup() (string, bool) {
+	v := s.getenv(s.key)
+	return v, v != ""
+}
+
+// String names the variable.
+func (s envSource) String() string { return fmt.Sprintf("environment variable %q", s.key) }
+
+// GoString names the variable.
+func (s envSource) GoString() string { return fmt.Sprintf("envSource{key:%q}", s.key) }
+
+// IsFromEnv reports that the source is the environment, for the help.
+func (s envSource) IsFromEnv() bool { return true }
+
+// Key returns the variable's name, for the help.
+func (s envSource) Key() string { return s.key }
+
+// fromEnv returns the sources of a flag whose fallback is the variable key.
+func fromEnv(env *Env, key string) cli.ValueSourceChain {
+	return cli.NewValueSourceChain(envSource{key: key, getenv: env.Getenv})
+}
+
+// compilerFlags returns the flags compile, codegen and watch share; build
+// adds those of commands that build (output, keep-codegen); plain adds
+// those the Compiler takes but the compiler config does not (compile and
+// codegen only).
+func compilerFlags(env *Env, build, plain bool) []cli.Flag {
+	str := func(name, key, usage string) cli.Flag {
+		return &cli.StringFlag{Name: name, Usage: usage, Sources: fromEnv(env, key)}
 	}
-	boolean := func(p *bool, name, envName, usage string) {
-		def, _ := strconv.ParseBool(env.Getenv(envName))
-		fs.BoolVar(p, name, def, envFlag(usage, envName))
+	flags := []cli.Flag{
+		str("work-dir", "HOTBUS_WORK_DIR", "directory the package patterns resolve in (default: the current directory)"),
+		str("codegen-dir", "HOTBUS_CODEGEN_DIR", "where build trees are written (default: the user cache dir)"),
+		str("binary-id", "HOTBUS_BINARY_ID", "plugin binary ID, the same for every build (default: the first package's name)"),
+		str("binary-version", "HOTBUS_BINARY_VERSION", "plugin binary version; {buildHash} is replaced (default: {buildHash})"),
+		str("build-prefix", "HOTBUS_BUILD_PREFIX", "first element of the per-build import-path prefix (default: hotbus)"),
+		str("host-binary", "HOTBUS_HOST_BINARY", "host executable the plugin must load into (default: hot-builder itself, as run by \"hot-builder daemon\")"),
 	}
-	str(&f.workDir, "work-dir", "HOTBUS_WORK_DIR", "directory the package patterns resolve in (default: the current directory)")
-	str(&f.codegenDir, "codegen-dir", "HOTBUS_CODEGEN_DIR", "where build trees are written (default: the user cache dir)")
-	str(&f.binaryID, "binary-id", "HOTBUS_BINARY_ID", "plugin binary ID, the same for every build (default: the first package's name)")
-	str(&f.binaryVersion, "binary-version", "HOTBUS_BINARY_VERSION", "plugin binary version; {buildHash} is replaced (default: {buildHash})")
-	str(&f.buildPrefix, "build-prefix", "HOTBUS_BUILD_PREFIX", "first element of the per-build import-path prefix (default: hotbus)")
-	str(&f.hostBinary, "host-binary", "HOTBUS_HOST_BINARY", "host executable the plugin must load into (default: hot-builder itself, as run by \"hot-builder daemon\")")
-	str(&f.hostModuleDir, "host-module-dir", "HOTBUS_HOST_MODULE_DIR", "source dir of the host's main module if it was built from source (default: found)")
+	if plain {
+		flags = append(flags, str("host-module-dir", "HOTBUS_HOST_MODULE_DIR", "source dir of the host's main module if it was built from source (default: found)"))
+	}
 	if build {
-		str(&f.output, "output", "HOTBUS_OUTPUT", "plugin output: a plugins directory, or a path ending in "+hot_plugin.PluginSuffix+" that may contain {buildHash} (default: ./plugins)")
-		boolean(&f.noCleanup, "no-cleanup", "HOTBUS_NO_CLEANUP", "keep older builds of the same output pattern")
-		boolean(&f.keepCodegen, "keep-codegen", "HOTBUS_KEEP_CODEGEN", "keep the build tree after building")
+		flags = append(flags,
+			str("output", "HOTBUS_OUTPUT", "plugin output: a plugins directory, or a path ending in "+hot_plugin.PluginSuffix+" that may contain {buildHash} (default: ./plugins)"),
+			&cli.BoolFlag{Name: "keep-codegen", Usage: "keep the build tree after building", Sources: fromEnv(env, "HOTBUS_KEEP_CODEGEN")},
+		)
+		if plain {
+			flags = append(flags, &cli.BoolFlag{Name: "no-cleanup", Usage: "keep older builds of the same output pattern", Sources: fromEnv(env, "HOTBUS_NO_CLEANUP")})
+		}
 	}
+	return flags
 }
 
-// options converts the flags and package arguments.
-func (f *compilerFlags) options(env *Env, pkgs []string) (hot_compiler.Options, error) {
+// compilerOptions converts the flags of cmd (from compilerFlags) and its
+// package arguments.
+func compilerOptions(env *Env, cmd *cli.Command) (hot_compiler.Options, error) {
+	pkgs := cmd.Args().Slice()
 	if len(pkgs) == 0 {
-		return hot_compiler.Options{}, usageError{"no packages given: list the hot controller packages (e.g. ./mycontroller)"}
+		return hot_compiler.Options{}, usageError{cmd.FullName(), "no packages given: list the hot controller packages (e.g. ./mycontroller)"}
 	}
 	opts := hot_compiler.Options{
-		WorkDir:       f.workDir,
-		CodegenDir:    f.codegenDir,
-		BinaryID:      f.binaryID,
-		BinaryVersion: f.binaryVersion,
-		BuildPrefix:   f.buildPrefix,
-		HostBinary:    f.hostBinary,
-		HostModuleDir: f.hostModuleDir,
+		WorkDir:       cmd.String("work-dir"),
+		CodegenDir:    cmd.String("codegen-dir"),
+		BinaryID:      cmd.String("binary-id"),
+		BinaryVersion: cmd.String("binary-version"),
+		BuildPrefix:   cmd.String("build-prefix"),
+		HostBinary:    cmd.String("host-binary"),
 		Packages:      pkgs,
-		KeepCodegen:   f.keepCodegen,
-		NoCleanup:     f.noCleanup,
 		Logger:        env.Logger,
+	}
+	if has(cmd, "host-module-dir") {
+		opts.HostModuleDir = cmd.String("host-module-dir")
+	}
+	if has(cmd, "keep-codegen") {
+		opts.KeepCodegen = cmd.Bool("keep-codegen")
+	}
+	if has(cmd, "no-cleanup") {
+		opts.NoCleanup = cmd.Bool("no-cleanup")
 	}
 	if opts.BinaryID == "" {
 		opts.BinaryID = defaultBinaryID(pkgs[0])
 	}
-	out := f.output
-	if out == "" {
-		out = "plugins"
+	out := "plugins"
+	if has(cmd, "output") && cmd.String("output") != "" {
+		out = cmd.String("output")
 	}
 	if strings.HasSuffix(out, hot_plugin.PluginSuffix) {
 		opts.OutputDir, opts.OutputName = filepath.Dir(out), filepath.Base(out)
@@ -206,6 +255,18 @@ func (f *compilerFlags) options(env *Env, pkgs []string) (hot_compiler.Options, 
 		opts.OutputDir = out
 	}
 	return opts, nil
+}
+
+// has reports whether cmd defines the flag name.
+func has(cmd *cli.Command, name string) bool {
+	for _, f := range cmd.Flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // defaultBinaryID derives a binary ID from a package pattern: its last
@@ -217,15 +278,4 @@ func defaultBinaryID(pattern string) string {
 		return "plugin"
 	}
 	return id
-}
-
-// newFlagSet returns a flag set whose usage names the command.
-func newFlagSet(env *Env, name, args, doc string) *flag.FlagSet {
-	fs := flag.NewFlagSet("hot-builder "+name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(env.Stderr, "Usage: hot-builder %s [flags] %s\n\n%s\n\nFlags:\n", name, args, doc)
-		fs.PrintDefaults()
-	}
-	return fs
 }

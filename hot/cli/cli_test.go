@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	// The test binary is the plugins' host: it must be able to load them.
 	_ "plugin"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -35,14 +36,48 @@ func run(t *testing.T, vars map[string]string, args ...string) (int, string, str
 }
 
 func TestHelpOnEveryCommand(t *testing.T) {
-	for _, args := range [][]string{{"help"}, {"--help"}, {"compile", "--help"}, {"codegen", "-h"}, {"help", "compile"}} {
-		code, _, stderr := run(t, nil, args...)
-		if code != 0 || !strings.Contains(stderr, "Usage: hot-builder") {
-			t.Errorf("%v: exit %d, stderr:\n%s", args, code, stderr)
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-help"}, {"compile", "--help"}, {"codegen", "-h"}, {"help", "compile"},
+		{"watch", "--help"}, {"daemon", "--help"}, {"manifest", "--help"}, {"bench", "--help"}} {
+		code, stdout, stderr := run(t, nil, args...)
+		if code != 0 || !strings.Contains(stdout, "USAGE:\n   hot-builder") {
+			t.Errorf("%v: exit %d, stdout:\n%s\nstderr:\n%s", args, code, stdout, stderr)
 		}
 	}
-	if code, _, stderr := run(t, nil, "compile", "--help"); !strings.Contains(stderr, "HOTBUS_OUTPUT") {
-		t.Errorf("compile --help (exit %d) does not list the environment variables:\n%s", code, stderr)
+	for cmd, vars := range map[string][]string{
+		"compile":  {"HOTBUS_OUTPUT", "HOTBUS_WORK_DIR", "HOTBUS_CODEGEN_DIR", "HOTBUS_BINARY_ID", "HOTBUS_BINARY_VERSION", "HOTBUS_BUILD_PREFIX", "HOTBUS_HOST_BINARY", "HOTBUS_HOST_MODULE_DIR", "HOTBUS_KEEP_CODEGEN", "HOTBUS_NO_CLEANUP"},
+		"watch":    {"HOTBUS_OUTPUT", "HOTBUS_WORK_DIR", "HOTBUS_DEBOUNCE", "HOTBUS_HOST_BINARY"},
+		"daemon":   {"HOTBUS_CONFIG"},
+		"manifest": {"HOTBUS_PLUGINS_DIR"},
+	} {
+		code, stdout, _ := run(t, nil, cmd, "--help")
+		for _, v := range vars {
+			if !strings.Contains(stdout, "$"+v) {
+				t.Errorf("%s --help (exit %d) does not list the environment variable %s:\n%s", cmd, code, v, stdout)
+			}
+		}
+	}
+	if code, _, stderr := run(t, nil); code != 2 || !strings.Contains(stderr, "COMMANDS:") {
+		t.Errorf("no command: exit %d, want 2 with the command list on stderr:\n%s", code, stderr)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, stdout, stderr := run(t, nil, "--version")
+	if code != 0 || !strings.HasPrefix(stdout, "hot-builder version ") || !strings.Contains(stdout, runtime.Version()) {
+		t.Errorf("--version: exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
+	}
+}
+
+func TestShellCompletion(t *testing.T) {
+	code, stdout, stderr := run(t, nil, "completion", "bash")
+	if code != 0 || !strings.Contains(stdout, "complete") || !strings.Contains(stdout, "hot-builder") {
+		t.Errorf("completion bash: exit %d, stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	// What the script asks at the prompt for a command's flags. (At the
+	// top level urfave/cli reads os.Args, which in a test are the test's.)
+	code, stdout, _ = run(t, nil, "daemon", "--co", "--generate-shell-completion")
+	if code != 0 || !strings.Contains(stdout, "--config") {
+		t.Errorf("completing a daemon flag (exit %d) does not offer --config:\n%s", code, stdout)
 	}
 }
 

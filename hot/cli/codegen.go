@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	hot_compiler "github.com/hotbus/hotbus/hot/compiler"
+	"github.com/urfave/cli/v3"
 )
 
 // codegenDoc is the help text of the codegen command.
@@ -12,15 +13,16 @@ const codegenDoc = `Analyzes the packages and writes the plugin's build tree (th
 plugin main module and the prefixed copies of the packages) without
 building it. Prints the directory of the tree, which is kept.`
 
+// codegenCommand returns the codegen command.
+func codegenCommand(env *Env) *cli.Command {
+	return newCommand("codegen", "write the plugin's build tree only, and keep it for inspection", "packages...", codegenDoc,
+		compilerFlags(env, false, true),
+		func(ctx context.Context, cmd *cli.Command) error { return runCodegen(ctx, env, cmd) })
+}
+
 // runCodegen writes a build tree and prints where.
-func runCodegen(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "codegen", "packages...", codegenDoc)
-	var f compilerFlags
-	f.register(fs, env, false)
-	if err := parseFlags(fs, args, true); err != nil {
-		return err
-	}
-	opts, err := f.options(env, fs.Args())
+func runCodegen(ctx context.Context, env *Env, cmd *cli.Command) error {
+	opts, err := compilerOptions(env, cmd)
 	if err != nil {
 		return err
 	}

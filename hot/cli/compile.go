@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	hot_compiler "github.com/hotbus/hotbus/hot/compiler"
+	"github.com/urfave/cli/v3"
 )
 
 // compileDoc is the help text of the compile command.
@@ -14,15 +15,16 @@ plugin for the host, publishes it atomically into the output directory with
 its build manifest (.cbus.json), and removes older builds of the same output
 pattern. An identical build is not redone. Prints the plugin path.`
 
+// compileCommand returns the compile command.
+func compileCommand(env *Env) *cli.Command {
+	return newCommand("compile", "build the packages into a plugin and publish it once", "packages...", compileDoc,
+		compilerFlags(env, true, true),
+		func(ctx context.Context, cmd *cli.Command) error { return runCompile(ctx, env, cmd) })
+}
+
 // runCompile builds and publishes a plugin once.
-func runCompile(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "compile", "packages...", compileDoc)
-	var f compilerFlags
-	f.register(fs, env, true)
-	if err := parseFlags(fs, args, true); err != nil {
-		return err
-	}
-	opts, err := f.options(env, fs.Args())
+func runCompile(ctx context.Context, env *Env, cmd *cli.Command) error {
+	opts, err := compilerOptions(env, cmd)
 	if err != nil {
 		return err
 	}

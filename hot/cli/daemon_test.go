@@ -161,11 +161,13 @@ type daemon struct {
 	log   strings.Builder
 }
 
-// startDaemon starts bin daemon --config bus.yaml in mod.
-func startDaemon(t *testing.T, mod, bin string) *daemon {
+// startDaemon starts bin daemon --config bus.yaml in mod, with env added
+// to its environment.
+func startDaemon(t *testing.T, mod, bin string, env ...string) *daemon {
 	t.Helper()
 	cmd := exec.Command(bin, "daemon", "--config", "bus.yaml")
 	cmd.Dir = mod
+	cmd.Env = append(os.Environ(), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -224,5 +226,41 @@ func (d *daemon) stop(t *testing.T) {
 	}
 	if err := d.cmd.Wait(); err != nil {
 		t.Fatalf("daemon did not exit cleanly on interrupt: %v; its log:\n%s", err, d.log.String())
+	}
+}
+
+// TestDaemonStopsInOrderOnInterrupt interrupts a daemon running a
+// controller from a plugin: the controller must get its stop, the daemon
+// exit 0, and the loader's private copies of the plugin be gone from the
+// daemon's temp dir.
+func TestDaemonStopsInOrderOnInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds hot-builder and Go plugins")
+	}
+	mod := userModule(t)
+	bin := filepath.Join(t.TempDir(), "hot-builder")
+	goCmd(t, mod, "build", "-o", bin, "github.com/hotbus/hotbus/cmd/hot-builder")
+	tmp := t.TempDir()
+
+	d := startDaemon(t, mod, bin, "TMPDIR="+tmp)
+	d.waitFor(t, regexp.MustCompile(`msg="counter start".*counter-generation=1 `))
+	if dirs, _ := filepath.Glob(filepath.Join(tmp, "hotbus-*")); len(dirs) == 0 {
+		t.Fatalf("the loader made no private dir in the daemon's TMPDIR %s: the test would prove nothing", tmp)
+	}
+	start := time.Now()
+	d.stop(t)
+	t.Logf("the daemon stopped %v after the interrupt", time.Since(start).Round(time.Millisecond))
+	if !regexp.MustCompile(`msg="counter stop".*counter-generation=1 `).MatchString(d.log.String()) {
+		t.Errorf("the controller did not get its stop; the daemon's log:\n%s", d.log.String())
+	}
+	if !strings.Contains(d.log.String(), `msg="daemon stopped"`) {
+		t.Errorf("the daemon did not say it stopped; its log:\n%s", d.log.String())
+	}
+	left, err := filepath.Glob(filepath.Join(tmp, "hotbus-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 0 {
+		t.Errorf("left behind in the daemon's TMPDIR: %q", left)
 	}
 }

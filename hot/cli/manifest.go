@@ -11,6 +11,7 @@ import (
 	"time"
 
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
+	"github.com/urfave/cli/v3"
 )
 
 // manifestDoc is the help text of the manifest command.
@@ -18,23 +19,29 @@ const manifestDoc = `Prints what the loader of a plugins directory has loaded, f
 manifest it writes there (` + hot_manifest.FileName + `): each plugin file with
 its binary ID and version, state, config IDs, and last error.`
 
-// runManifest prints the manifest of a plugins directory.
-func runManifest(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "manifest", "", manifestDoc)
-	dir := fs.String("dir", envOr(env, "HOTBUS_PLUGINS_DIR", "plugins"), envFlag("plugins directory", "HOTBUS_PLUGINS_DIR"))
-	asJSON := fs.Bool("json", false, "print the manifest as JSON")
-	if err := parseFlags(fs, args, false); err != nil {
-		return err
-	}
-	path := filepath.Join(*dir, hot_manifest.FileName)
+// manifestCommand returns the manifest command.
+func manifestCommand(env *Env) *cli.Command {
+	return newCommand("manifest", "print what the loader of a plugins directory has loaded", "", manifestDoc,
+		[]cli.Flag{
+			&cli.StringFlag{Name: "dir", Value: "plugins", Usage: "plugins directory", Sources: fromEnv(env, "HOTBUS_PLUGINS_DIR")},
+			&cli.BoolFlag{Name: "json", Usage: "print the manifest as JSON", Sources: fromEnv(env, "HOTBUS_JSON")},
+		},
+		func(_ context.Context, cmd *cli.Command) error {
+			return runManifest(env, cmd.String("dir"), cmd.Bool("json"))
+		})
+}
+
+// runManifest prints the manifest of the plugins directory dir.
+func runManifest(env *Env, dir string, asJSON bool) error {
+	path := filepath.Join(dir, hot_manifest.FileName)
 	m, err := hot_manifest.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("%s does not exist: is a loader (hotbus/loader/filesystem) running with dir %s?", path, *dir)
+			return fmt.Errorf("%s does not exist: is a loader (hotbus/loader/filesystem) running with dir %s?", path, dir)
 		}
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		data, err := hot_manifest.Marshal(m)
 		if err != nil {
 			return err
@@ -65,12 +72,4 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// envOr returns the environment variable name, or def if it is unset.
-func envOr(env *Env, name, def string) string {
-	if v := env.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }

@@ -2,7 +2,11 @@ package hot_loader_filesystem_test
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"os"
 
+	"github.com/aperturerobotics/controllerbus/bus"
 	"github.com/aperturerobotics/controllerbus/controller/loader"
 	"github.com/aperturerobotics/controllerbus/controller/resolver"
 	"github.com/aperturerobotics/controllerbus/core"
@@ -20,29 +24,52 @@ import (
 //	    dir: ./plugins
 //	    watch: true
 //	    debounceDur: 100ms
+//
+// Every *.cbus.so then put into the directory is checked, loaded, and its
+// controllers' config IDs served on the bus; a new build replaces the old.
 func ExampleNewFactory() {
 	ctx := context.Background()
-	le := logrus.NewEntry(logrus.New())
-	b, sr, err := core.NewCoreBus(ctx, le)
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	b, sr, err := core.NewCoreBus(ctx, logrus.NewEntry(log))
 	if err != nil {
 		panic(err)
 	}
 	sr.AddFactory(hot_loader_filesystem.NewFactory(b))
 
+	dir, err := os.MkdirTemp("", "plugins-")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+
 	// Start a loader from code.
-	conf := &hot_loader_filesystem.Config{Dir: "./plugins", Watch: true}
+	conf := &hot_loader_filesystem.Config{Dir: dir, Watch: true}
 	ctrl, _, ref, err := loader.WaitExecControllerRunningTyped[*hot_loader_filesystem.Controller](
 		ctx, b, resolver.NewLoadControllerWithConfig(conf), nil,
 	)
 	if err != nil {
 		panic(err)
 	}
-	defer ref.Release()
 
 	// What is loaded: from the controller, from the WatchManifest
-	// directive (any controller), or from plugins/hotbus-manifest.json.
-	for _, p := range ctrl.GetManifest().Plugins {
-		le.Infof("%s: %s %s", p.Path, p.BinaryID, p.State)
+	// directive (any controller may ask), or from the file
+	// hotbus-manifest.json in the directory.
+	fmt.Println("loaded:", len(ctrl.GetManifest().Loaded()))
+	m, _, mref, err := bus.ExecOneOffTyped[hot_manifest.WatchManifestValue](ctx, b, hot_manifest.NewWatchManifest(dir), nil, nil)
+	if err != nil {
+		panic(err)
 	}
-	_ = hot_manifest.NewWatchManifest("./plugins")
+	mref.Release()
+	fmt.Println("directive's dir is the loader's:", m.GetValue().Dir == ctrl.GetDir())
+
+	// Stop: the loader drops its plugins and removes its private copies
+	// of them when Execute returns.
+	ref.Release()
+	err = ctrl.WaitExited(ctx)
+	fmt.Println("loader exited:", err == nil)
+	// Output:
+	// loaded: 0
+	// directive's dir is the loader's: true
+	// loader exited: true
 }

@@ -155,5 +155,5 @@ my-controller:
 	// Output:
 	// 2 problems in the config set:
 	// 	hot-compiler: config: key "outputDir" is given twice: YAML keeps only the last, so one of them would be ignored; remove one
-	// 	hot-compiler (hotbus/compiler): config: invalid: debounce_dur "2h" is longer than 1m0s, the most it may be: changes would wait that long before anything happens; use something like "100ms"
+	// 	hot-compiler (hotbus/compiler): config: invalid: debounceDur "2h" is longer than 1m0s, the most it may be: changes would wait that long before anything happens; use something like "100ms"
 }

@@ -196,7 +196,7 @@ func compilerFlags(env *Env, build, plain bool) []cli.Flag {
 	flags := []cli.Flag{
 		str("work-dir", "HOTBUS_WORK_DIR", "directory the package patterns resolve in (default: the current directory)"),
 		str("codegen-dir", "HOTBUS_CODEGEN_DIR", "where build trees are written (default: the user cache dir)"),
-		str("binary-id", "HOTBUS_BINARY_ID", "plugin binary ID, the same for every build (default: the first package's name)"),
+		str("binary-id", "HOTBUS_BINARY_ID", "plugin binary ID, the same for every build (default: derived from the first package's module and path, as the compiler config does)"),
 		str("binary-version", "HOTBUS_BINARY_VERSION", "plugin binary version; {buildHash} is replaced (default: {buildHash})"),
 		str("build-prefix", "HOTBUS_BUILD_PREFIX", "first element of the per-build import-path prefix (default: hotbus)"),
 		str("host-binary", "HOTBUS_HOST_BINARY", "host executable the plugin must load into (default: hot-builder itself, as run by \"hot-builder daemon\")"),
@@ -242,9 +242,6 @@ func compilerOptions(env *Env, cmd *cli.Command) (hot_compiler.Options, error) {
 	if has(cmd, "no-cleanup") {
 		opts.NoCleanup = cmd.Bool("no-cleanup")
 	}
-	if opts.BinaryID == "" {
-		opts.BinaryID = defaultBinaryID(pkgs[0])
-	}
 	out := "plugins"
 	if has(cmd, "output") && cmd.String("output") != "" {
 		out = cmd.String("output")
@@ -267,15 +264,4 @@ func has(cmd *cli.Command, name string) bool {
 		}
 	}
 	return false
-}
-
-// defaultBinaryID derives a binary ID from a package pattern: its last
-// path element without "...".
-func defaultBinaryID(pattern string) string {
-	p := strings.TrimSuffix(strings.TrimSuffix(pattern, "..."), "/")
-	id := filepath.Base(filepath.ToSlash(p))
-	if id == "." || id == "/" || id == "" {
-		return "plugin"
-	}
-	return id
 }

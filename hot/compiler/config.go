@@ -48,7 +48,7 @@ func (c *Config) Validate() error {
 // ParseDebounceDur returns DebounceDur as a duration, DefaultDebounce if
 // it is empty.
 func (c *Config) ParseDebounceDur() (time.Duration, error) {
-	return confdur.Parse("debounce_dur", c.GetDebounceDur(), DefaultDebounce)
+	return confdur.Parse("debounceDur", c.GetDebounceDur(), DefaultDebounce)
 }
 
 // GetConfigID returns the config ID.

@@ -34,7 +34,7 @@ func (c *Config) Validate() error {
 // ParseDebounceDur returns DebounceDur as a duration, DefaultDebounceDur
 // if it is empty.
 func (c *Config) ParseDebounceDur() (time.Duration, error) {
-	return confdur.Parse("debounce_dur", c.GetDebounceDur(), DefaultDebounceDur)
+	return confdur.Parse("debounceDur", c.GetDebounceDur(), DefaultDebounceDur)
 }
 
 // GetConfigID returns the unique string for this configuration type.

@@ -15,7 +15,7 @@ func TestConfigValidate(t *testing.T) {
 		{&Config{}, "dir must be set", 0},
 		{&Config{Dir: "p"}, "", DefaultDebounceDur},
 		{&Config{Dir: "p", DebounceDur: "1s"}, "", time.Second},
-		{&Config{Dir: "p", DebounceDur: "soon"}, "debounce_dur \"soon\"", 0},
+		{&Config{Dir: "p", DebounceDur: "soon"}, "debounceDur \"soon\"", 0},
 		{&Config{Dir: "p", DebounceDur: "-1s"}, "negative", 0},
 	}
 	for _, c := range cases {

@@ -1,7 +1,6 @@
 package hot_compiler
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +10,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/sirupsen/logrus"
 )
 
 // BuildError is a failed go build of the plugin: usually a compile error
@@ -153,17 +154,23 @@ func fillSums(ctx context.Context, goCmd string, t *Tree, flags, env []string) e
 }
 
 // goBuild runs go build in the tree's main module, writing the plugin to
-// out.
-func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, out string, pkgs []*HotPackage, binaryID string) error {
-	args := append([]string{"build"}, flags...)
+// out. It runs go build -json -v to follow the build's progress (see
+// progressTracker); errors carry the output go build prints without them.
+func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, out string, pkgs []*HotPackage, binaryID string, le *logrus.Entry, progress func(BuildProgress)) error {
+	args := append([]string{"build", "-json", "-v"}, flags...)
 	args = append(args, "-o", out, ".")
 	cmd := exec.CommandContext(ctx, goCmd, args...)
 	cmd.Dir = t.MainDir
 	cmd.Env = env
-	var output bytes.Buffer
-	cmd.Stdout = &output
-	cmd.Stderr = &output
+	tracker := newProgressTracker(le, progress, binaryID, func(ctx context.Context) ([]string, error) {
+		return staleDeps(ctx, goCmd, t.MainDir, flags, env)
+	})
+	output := &buildOutput{started: tracker.packageStarted}
+	cmd.Stdout = output
+	cmd.Stderr = &output.stderr
+	stopTracking := tracker.start(ctx)
 	err := cmd.Run()
+	stopTracking()
 	if err == nil {
 		return nil
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 	"github.com/sirupsen/logrus"
+	"golang.org/x/mod/modfile"
 )
 
 // change is a source change that asks for a rebuild.
@@ -302,27 +303,43 @@ func changedSince(files []string, t time.Time) *change {
 	return nil
 }
 
-// patternDirs returns the directories that the local package patterns
-// ("./x", "../y/...", absolute paths) name, relative to workDir: they are
+// patternDirs returns the directories that the package patterns name:
+// local patterns ("./x", "../y/...", absolute paths) relative to workDir,
+// and import path patterns inside the module that holds workDir. They are
 // watched even while no package is found there, so a package that appears
 // (or a directory that comes back) is built. A "/..." pattern names its
-// root; import path patterns name no directory.
+// root only: a package that appears deeper is built at the next change of
+// a watched file. Patterns of other modules name no directory.
 func patternDirs(workDir string, patterns []string) []string {
+	modDir, modPath := enclosingModule(workDir)
 	var dirs []string
 	for _, p := range patterns {
-		if !filepath.IsAbs(p) && p != "." && p != ".." && !strings.HasPrefix(p, "./") && !strings.HasPrefix(p, "../") {
-			continue
-		}
 		p = strings.TrimSuffix(strings.TrimSuffix(p, "..."), "/")
-		if p == "" {
-			p = "."
-		}
-		if !filepath.IsAbs(p) {
+		switch {
+		case filepath.IsAbs(p):
+		case p == "" || p == "." || p == ".." || strings.HasPrefix(p, "./") || strings.HasPrefix(p, "../"):
 			p = filepath.Join(workDir, p)
+		case modPath != "" && (p == modPath || strings.HasPrefix(p, modPath+"/")):
+			p = filepath.Join(modDir, filepath.FromSlash(strings.TrimPrefix(p, modPath)))
+		default:
+			continue
 		}
 		dirs = append(dirs, filepath.Clean(p))
 	}
 	return dirs
+}
+
+// enclosingModule returns the directory and module path of the go.mod
+// file at or above dir, or "" and "" if there is none.
+func enclosingModule(dir string) (string, string) {
+	for d := dir; ; d = filepath.Dir(d) {
+		if data, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil {
+			return d, modfile.ModulePath(data)
+		}
+		if filepath.Dir(d) == d {
+			return "", ""
+		}
+	}
 }
 
 // sourceExts are the file name extensions go/build treats as package

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -202,5 +203,22 @@ func TestWatchSeesEveryBuildFile(t *testing.T) {
 			t.Fatalf("change = %s, want %s", got, want)
 		}
 		prev = got
+	}
+}
+
+// TestPatternDirs proves which directories the package patterns name.
+func TestPatternDirs(t *testing.T) {
+	mod := t.TempDir()
+	write(t, mod, "go.mod", "module example.com/m\n")
+	work := filepath.Join(mod, "cmd")
+	got := patternDirs(work, []string{
+		"./a", "../b/...", "./...", "/abs/c", "example.com/m/d/e", "example.com/m/...", "example.com/other/f", "github.com/x/y",
+	})
+	want := []string{
+		filepath.Join(work, "a"), filepath.Join(mod, "b"), work, "/abs/c",
+		filepath.Join(mod, "d", "e"), mod,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("patternDirs =\n%v\nwant\n%v", got, want)
 	}
 }

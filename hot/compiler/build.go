@@ -154,8 +154,9 @@ func fillSums(ctx context.Context, goCmd string, t *Tree, flags, env []string) e
 }
 
 // goBuild runs go build in the tree's main module, writing the plugin to
-// out. It runs go build -json -v to follow the build's progress (see
-// progressTracker); errors carry the output go build prints without them.
+// out. It runs go build -json -v (Go 1.24 and later) to follow the
+// build's progress (see progressTracker); errors carry the output go build
+// prints without those flags.
 func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, out string, pkgs []*HotPackage, binaryID string, le *logrus.Entry, progress func(BuildProgress)) error {
 	args := append([]string{"build", "-json", "-v"}, flags...)
 	args = append(args, "-o", out, ".")

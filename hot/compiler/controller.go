@@ -22,8 +22,8 @@ var Version = controller.MustParseVersion("0.0.1")
 // watch it waits for a change, debounces, and builds again; a change during
 // a build cancels it and starts again from the new state. Every file that
 // goes into the build is watched (Go and cgo sources, embedded files, the
-// go.mod, go.sum and go.work files), and the directories of local package
-// patterns; a watched directory that is removed or renamed away is logged
+// go.mod, go.sum and go.work files), and the directories the package
+// patterns name, whether they exist yet or not; a watched directory that is removed or renamed away is logged
 // at warn and waited for, and its return triggers a build. A failed build is
 // logged with the compiler's output and publishes nothing, so the running
 // version stays. Execute returns when its context ends.

@@ -233,12 +233,24 @@ func (s *sourceWatcher) settle(ctx context.Context, quiet time.Duration) error {
 			if !ok {
 				return fmt.Errorf("watch sources: watcher closed")
 			}
-			return fmt.Errorf("watch sources: %w", err)
+			s.watchError(err)
+			timer.Reset(quiet)
 		}
 	}
 }
 
-// one waits for one relevant event.
+// watchError handles an error of the file watcher (events lost to a full
+// queue, a watch that could not be dropped): the events it may have cost
+// are not known, so the watches are renewed and a build runs.
+func (s *sourceWatcher) watchError(err error) {
+	s.le.WithError(err).Warn("the file watcher reported an error, changes may have been missed: watching again and rebuilding")
+	if _, err := s.sync(); err != nil {
+		s.le.WithError(err).Warn("can't watch every source directory: some changes may be missed")
+	}
+}
+
+// one waits for one relevant event. A watcher error is a change (with no
+// path): the events it lost are not known.
 func (s *sourceWatcher) one(ctx context.Context) (change, error) {
 	for {
 		select {
@@ -255,14 +267,15 @@ func (s *sourceWatcher) one(ctx context.Context) (change, error) {
 			if !ok {
 				return change{}, fmt.Errorf("watch sources: watcher closed")
 			}
-			return change{}, fmt.Errorf("watch sources: %w", err)
+			s.watchError(err)
+			return change{at: time.Now()}, nil
 		}
 	}
 }
 
 // during waits for a relevant change while a build runs: it returns the
 // change, or nil once done is closed. It returns an error only when ctx ends
-// or the watcher fails.
+// or the watcher is closed. A watcher error is a change (with no path).
 func (s *sourceWatcher) during(ctx context.Context, done <-chan struct{}) (*change, error) {
 	for {
 		select {
@@ -281,7 +294,8 @@ func (s *sourceWatcher) during(ctx context.Context, done <-chan struct{}) (*chan
 			if !ok {
 				return nil, fmt.Errorf("watch sources: watcher closed")
 			}
-			return nil, fmt.Errorf("watch sources: %w", err)
+			s.watchError(err)
+			return &change{at: time.Now()}, nil
 		}
 	}
 }

@@ -2,9 +2,11 @@ package hot_compiler
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -220,5 +222,48 @@ func TestPatternDirs(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("patternDirs =\n%v\nwant\n%v", got, want)
+	}
+}
+
+// TestWatchErrorIsAChange overflows the kernel's event queue (more
+// events than /proc/sys/fs/inotify/max_queued_events before the watcher
+// reads one): the events lost are unknown, so the error is logged at
+// warn and is a change, and watching goes on.
+func TestWatchErrorIsAChange(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes tens of thousands of files")
+	}
+	data, err := os.ReadFile("/proc/sys/fs/inotify/max_queued_events")
+	if err != nil {
+		t.Skipf("no inotify queue limit to overflow: %v", err)
+	}
+	var limit int
+	if _, err := fmt.Sscan(string(data), &limit); err != nil || limit > 1<<17 {
+		t.Skipf("inotify queue limit %q: too large to overflow here", data)
+	}
+	pkg := t.TempDir()
+	write(t, pkg, "a.go", "package pkg\n")
+	w, hook := newTestWatcher(t)
+	ctx := watchCtx(t)
+	if err := w.set([]string{filepath.Join(pkg, "a.go")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := range limit + 1000 {
+		if err := os.WriteFile(filepath.Join(pkg, fmt.Sprintf("f%d.go", i)), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for nextChange(t, ctx, w) != "" {
+	}
+	warned := false
+	for len(hook) != 0 {
+		e := <-hook
+		warned = warned || e.Level == logrus.WarnLevel && strings.Contains(e.Message, "file watcher reported an error")
+	}
+	if !warned {
+		t.Error("the watcher error was not logged at warn")
+	}
+	write(t, pkg, "a.go", "package pkg\n\n// edited\n")
+	for nextChange(t, ctx, w) != filepath.Join(pkg, "a.go") {
 	}
 }

@@ -1,6 +1,7 @@
 package hot_compiler
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -138,8 +140,10 @@ const depsMode = packages.NeedName | packages.NeedModule | packages.NeedImports 
 
 // Analyze loads the package patterns in workDir, checks their NewFactory
 // functions and lists the modules of their dependencies. env is added to
-// the go command's environment. Problems with the packages are an
-// *AnalysisError; other errors are failures to run the go command.
+// the go command's environment; the go.work lookup runs the go command
+// found first on the PATH env sets, if it sets one. Problems with the
+// packages are an *AnalysisError; other errors are failures to run the
+// go command.
 func Analyze(ctx context.Context, workDir string, patterns []string, env []string, buildFlags ...string) (*Analysis, error) {
 	if len(patterns) == 0 {
 		return nil, errors.New("analysis: no package patterns given")
@@ -167,7 +171,9 @@ func Analyze(ctx context.Context, workDir string, patterns []string, env []strin
 	}
 
 	a := &Analysis{Modules: map[string]*packages.Module{}, DepModules: map[string]string{}}
-	a.GoWork = goWork(ctx, workDir, env)
+	if a.GoWork, err = goWork(ctx, goCommandIn(env), workDir, env); err != nil {
+		return nil, fmt.Errorf("analysis: %w", err)
+	}
 	var problems []Problem
 	if len(roots) == 0 {
 		problems = append(problems, Problem{Package: strings.Join(patterns, " "), Kind: "load", Msg: "the patterns match no packages"})
@@ -440,19 +446,58 @@ func findFactoryIface(busType types.Type) *types.Interface {
 	return visit(n.Obj().Pkg())
 }
 
-// goWork returns the go.work file the go command uses in dir, if any.
-func goWork(ctx context.Context, dir string, env []string) string {
-	cmd := exec.CommandContext(ctx, "go", "env", "GOWORK")
+// goWork returns the go.work file that goCmd uses in dir, or "" when
+// there is none or workspaces are off. env is the command's whole
+// environment.
+func goWork(ctx context.Context, goCmd, dir string, env []string) (string, error) {
+	cmd := exec.CommandContext(ctx, goCmd, "env", "GOWORK")
 	cmd.Dir, cmd.Env = dir, env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return ""
+		if msg := strings.TrimSpace(stderr.String()); msg != "" {
+			err = fmt.Errorf("%w: %s", err, msg)
+		}
+		return "", fmt.Errorf("find the go.work file in use: run %s env GOWORK in %s: %w; "+
+			"check that the work dir exists and that this go command runs there (set Options.GoCommand, or put the host's go first on PATH)",
+			goCmd, dir, err)
 	}
 	w := strings.TrimSpace(string(out))
 	if w == "off" {
-		return ""
+		return "", nil
 	}
-	return w
+	return w, nil
+}
+
+// goCommandIn returns the go command found first on the PATH that env
+// sets (the last PATH entry wins, as for os/exec), or on the process's
+// PATH when env sets none; "go" when none is found, so that running it
+// reports the failure.
+func goCommandIn(env []string) string {
+	path, set := "", false
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			path, set = v, true
+		}
+	}
+	if !set {
+		path = os.Getenv("PATH")
+	}
+	name := "go"
+	if runtime.GOOS == "windows" {
+		name = "go.exe"
+	}
+	for _, dir := range filepath.SplitList(path) {
+		if dir == "" || !filepath.IsAbs(dir) {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && (runtime.GOOS == "windows" || fi.Mode()&0o111 != 0) {
+			return p
+		}
+	}
+	return "go"
 }
 
 // relPos matches a relative file position at the start of a compiler

@@ -1,16 +1,18 @@
 package hot_compiler
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/sirupsen/logrus"
 )
 
 // BuildError is a failed go build of the plugin: usually a compile error
@@ -154,18 +156,25 @@ func fillSums(ctx context.Context, goCmd string, t *Tree, flags, env []string) e
 }
 
 // goBuild runs go build in the tree's main module, writing the plugin to
-// out.
-func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, out string, pkgs []*HotPackage, binaryID string) error {
-	args := append([]string{"build"}, flags...)
+// out. It runs go build -json -v (Go 1.24 and later) to follow the
+// build's progress (see progressTracker); errors carry the output go build
+// prints without those flags.
+func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, out string, pkgs []*HotPackage, binaryID string, le *logrus.Entry, progress func(BuildProgress)) error {
+	args := append([]string{"build", "-json", "-v"}, flags...)
 	args = append(args, t.goFlags()...)
 	args = append(args, "-o", out, ".")
 	cmd := exec.CommandContext(ctx, goCmd, args...)
 	cmd.Dir = t.MainDir
 	cmd.Env = env
-	var output bytes.Buffer
-	cmd.Stdout = &output
-	cmd.Stderr = &output
+	tracker := newProgressTracker(le, progress, binaryID, func(ctx context.Context) ([]string, error) {
+		return staleDeps(ctx, goCmd, t.MainDir, append(slices.Clip(flags), t.goFlags()...), env)
+	})
+	output := &buildOutput{started: tracker.packageStarted}
+	cmd.Stdout = output
+	cmd.Stderr = &output.stderr
+	stopTracking := tracker.start(ctx)
 	err := cmd.Run()
+	stopTracking()
 	if err == nil {
 		return nil
 	}

@@ -64,6 +64,15 @@ type Options struct {
 	// GoCommand is the go command. Default: "go" on PATH. Its version must
 	// be the host's.
 	GoCommand string
+	// Progress, if set, is called as a plugin's go build goes on: each
+	// time a package starts to compile, when the packages the build
+	// compiles are counted (after a second, or at once when it compiles
+	// the Go runtime), and once when the go build ends (Finished). It is
+	// called from the build's goroutines, one call at a time per build,
+	// and must return quickly. The compiler also logs the progress of a
+	// build that runs longer than a few seconds, and says so when it
+	// compiles the runtime (a cold build cache).
+	Progress func(BuildProgress)
 	// Packages are the package patterns of the hot packages; each package
 	// must declare NewFactory(b bus.Bus) T with T a controller.Factory.
 	Packages []string
@@ -493,10 +502,11 @@ func (c *Compiler) BuildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 	if c.built {
 		le.WithField("codegen-dir", t.Dir).Debug("building plugin")
 	} else {
-		le.WithField("codegen-dir", t.Dir).Info("building plugin (the first plugin build on a machine compiles the runtime and every dependency for dynamic linking: 10 s or more)")
+		// A build that compiles the runtime says so (progress.go).
+		le.WithField("codegen-dir", t.Dir).Info("building plugin")
 		c.built = true
 	}
-	if err := goBuild(ctx, c.goTool.path, t, p.flags, buildEnv(p.env, t.GoWork), tmp, p.analysis.All(), c.opts.BinaryID); err != nil {
+	if err := goBuild(ctx, c.goTool.path, t, p.flags, buildEnv(p.env, t.GoWork), tmp, p.analysis.All(), c.opts.BinaryID, le, c.opts.Progress); err != nil {
 		return nil, err
 	}
 	res.Timings.Build = time.Since(start)

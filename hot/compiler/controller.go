@@ -20,7 +20,11 @@ var Version = controller.MustParseVersion("0.0.1")
 //
 // Lifecycle: Execute builds once. Without watch it then returns nil. With
 // watch it waits for a change, debounces, and builds again; a change during
-// a build cancels it and starts again from the new state. A failed build is
+// a build cancels it and starts again from the new state. Every file that
+// goes into the build is watched (Go and cgo sources, embedded files, the
+// go.mod, go.sum and go.work files), and the directories the package
+// patterns name, whether they exist yet or not; a watched directory that is removed or renamed away is logged
+// at warn and waited for, and its return triggers a build. A failed build is
 // logged with the compiler's output and publishes nothing, so the running
 // version stays. Execute returns when its context ends.
 type Controller struct {
@@ -59,7 +63,7 @@ func (c *Controller) Execute(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w, err := newSourceWatcher()
+	w, err := newSourceWatcher(c.le)
 	if err != nil {
 		return err
 	}
@@ -92,8 +96,9 @@ func (c *Controller) watch(ctx context.Context, comp *Compiler, w *sourceWatcher
 			c.le.WithField("path", pending.path).Info("source changed during the build: building again")
 		}
 		files := comp.WatchFiles()
-		if err := w.set(files); err != nil {
-			c.le.WithError(err).Warn("can't watch every source file: some changes may be missed")
+		opts := comp.Options()
+		if err := w.set(files, patternDirs(opts.WorkDir, opts.Packages)); err != nil {
+			c.le.WithError(err).Warn("can't watch every source directory: some changes may be missed")
 		}
 		if pending == nil {
 			// A file the build found may have changed before its directory

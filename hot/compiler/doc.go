@@ -28,7 +28,9 @@
 //     ([GenerateMain], [MainGoMod], [Tree]);
 //  4. build: go build -buildmode=plugin offline (GOPROXY=off) with the
 //     host's flags; compile errors are a [*BuildError] that names the
-//     user's original files;
+//     user's original files; a long build logs its progress and reports
+//     it to [Options.Progress] ([BuildProgress]), and a build that
+//     compiles the Go runtime (a cold build cache) says so;
 //  5. publish: the plugin is checked against the host, written atomically
 //     into the output directory with its build manifest
 //     (hot_manifest.Build), and older builds of the same output pattern

@@ -42,16 +42,23 @@ type dirResolver struct {
 	// listErr is why listing failed.
 	listErr error
 	listRan bool
-	// binDirs are source module dirs read from the host binary, by path.
+	// binDirs are source module dirs read from the host binary, by path;
+	// nil when they could not be read, so a later build tries again.
 	binDirs map[string]string
 	binRan  bool
+	// binErr is why the host binary's file paths could not be read.
+	binErr error
 }
 
 // resolve returns the directory of module path; replace is the
 // replacement path the host's build info records, if any.
 func (r *dirResolver) resolve(ctx context.Context, path, replace string) (string, error) {
 	if path == r.host.Main.Path && r.explicit != "" {
-		return checkModDir(r.explicit, path)
+		dir, err := checkModDir(r.explicit, path)
+		if err != nil {
+			return "", fmt.Errorf("the host module dir set (--host-module-dir, Options.HostModuleDir) is not %s's source directory: %w", path, err)
+		}
+		return dir, nil
 	}
 	if m := r.analysis.Modules[path]; m != nil {
 		if m.Replace != nil && m.Replace.Version == "" && m.Replace.Dir != "" {
@@ -70,8 +77,9 @@ func (r *dirResolver) resolve(ctx context.Context, path, replace string) (string
 		return checkModDir(replace, path)
 	}
 	mainDir := ""
+	var mainErr error
 	if path != r.host.Main.Path {
-		mainDir, _ = r.resolve(ctx, r.host.Main.Path, "")
+		mainDir, mainErr = r.resolve(ctx, r.host.Main.Path, "")
 	}
 	if replace != "" && mainDir != "" {
 		return checkModDir(filepath.Join(mainDir, replace), path)
@@ -86,11 +94,26 @@ func (r *dirResolver) resolve(ctx context.Context, path, replace string) (string
 			what += " (replace => " + replace + ")"
 		}
 	}
-	hint := "run the compiler with a work dir inside that module or its workspace"
+	var causes []string
 	if r.listErr != nil {
-		hint += " (go list -m in " + r.workDir + ": " + r.listErr.Error() + ")"
+		causes = append(causes, "go list -m in "+r.workDir+": "+r.listErr.Error())
+	} else {
+		causes = append(causes, "it is not a module of the work dir "+r.workDir+" (go list -m)")
 	}
-	return "", fmt.Errorf("%s %s: its source directory was not found: %s, or set the host module dir", what, path, hint)
+	if replace != "" && mainErr != nil {
+		causes = append(causes, "the replacement is relative to the host's main module, whose directory was not found either")
+	}
+	if r.binErr != nil {
+		causes = append(causes, r.binErr.Error())
+	} else if r.host.Settings["-trimpath"] == "true" {
+		causes = append(causes, "the host was built with -trimpath, so its binary names no source directories")
+	} else {
+		causes = append(causes, "no file of the host binary lies in a directory whose go.mod declares it")
+	}
+	return "", fmt.Errorf("%s %s: its source directory was not found (%s). "+
+		"Run the compiler with a work dir inside that module or its workspace (workDir in the compiler config, --work-dir for hot-builder, Options.WorkDir), "+
+		"or name the directory with --host-module-dir (hot-builder) or Options.HostModuleDir",
+		what, path, strings.Join(causes, "; "))
 }
 
 // checkModDir returns dir if its go.mod declares path.
@@ -143,24 +166,27 @@ func (r *dirResolver) listModules(ctx context.Context) []listedModule {
 
 // binaryDirs reads the source file paths in the host binary's line table
 // (present when it was built without -trimpath) and returns the modules
-// whose go.mod is found above them, by module path.
+// whose go.mod is found above them, by module path. When the binary can't
+// be read it returns nil and keeps the reason in binErr.
 func (r *dirResolver) binaryDirs() map[string]string {
 	if r.binRan {
 		return r.binDirs
 	}
 	r.binRan = true
-	r.binDirs = map[string]string{}
 	bin := r.host.Binary
 	if bin == "" {
 		var err error
 		if bin, err = os.Executable(); err != nil {
-			return r.binDirs
+			r.binErr = fmt.Errorf("find this process's executable to read the host's source paths: %w; set the host binary (hostBinary in the compiler config, Options.HostBinary)", err)
+			return nil
 		}
 	}
 	files, err := sourceFiles(bin)
 	if err != nil {
-		return r.binDirs
+		r.binErr = fmt.Errorf("read the source paths of host binary %s: %w", bin, err)
+		return nil
 	}
+	r.binDirs = map[string]string{}
 	checked := map[string]bool{}
 	goroot := filepath.Clean(r.goroot)
 	for _, f := range files {
@@ -191,21 +217,21 @@ func (r *dirResolver) binaryDirs() map[string]string {
 func sourceFiles(bin string) ([]string, error) {
 	f, err := elf.Open(bin)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("open as ELF: %w", err)
 	}
 	defer f.Close()
 	pcln := f.Section(".gopclntab")
 	text := f.Section(".text")
 	if pcln == nil || text == nil {
-		return nil, errors.New("no Go line table")
+		return nil, errors.New("no Go line table (.gopclntab and .text sections): not a Go executable, or stripped of them")
 	}
 	data, err := pcln.Data()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read .gopclntab: %w", err)
 	}
 	tab, err := gosym.NewTable(nil, gosym.NewLineTable(data, text.Addr))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("parse the Go line table: %w", err)
 	}
 	files := make([]string, 0, len(tab.Files))
 	for name := range tab.Files {

@@ -16,9 +16,11 @@ import (
 
 // The compiler runs go/packages (a few hundred milliseconds of go list and
 // type checking) only when an edit can change what the analysis found:
-// the packages' files, package names, imports, build constraints, embed
-// patterns, NewFactory's signature or the ConfigID constant, or a go.mod,
-// go.sum or go.work file. An edit inside function bodies, or to other
+// the packages' files (a source or embedded file added or removed),
+// package names, imports, build constraints, embed patterns, NewFactory's
+// signature or the ConfigID constant, or a go.mod, go.sum or go.work
+// file. An edit to an embedded file's content reuses the analysis: the
+// build hash and the package copies read the file as it is then. An edit inside function bodies, or to other
 // declarations, reuses the previous analysis; type errors it may bring are
 // then reported by go build, with the user's paths (see rewriteOutput).
 
@@ -39,8 +41,10 @@ type fileRecord struct {
 type analysisRecord struct {
 	analysis *Analysis
 	files    map[string]*fileRecord
-	// goFiles are the non-test Go file names of each package directory.
-	goFiles map[string][]string
+	// listings are the names in each package directory and each
+	// directory of embedded files that can change the package's files
+	// (dirListing), by directory.
+	listings map[string][]string
 }
 
 // fileStamp is a file's size and modification time.
@@ -66,7 +70,7 @@ func statFiles(files []string) map[string]fileStamp {
 // the analysis saw, and then nothing is recorded (nil): the next build
 // analyzes again.
 func recordAnalysis(a *Analysis, watch []string, pre map[string]fileStamp) *analysisRecord {
-	r := &analysisRecord{analysis: a, files: make(map[string]*fileRecord, len(watch)), goFiles: map[string][]string{}}
+	r := &analysisRecord{analysis: a, files: make(map[string]*fileRecord, len(watch)), listings: map[string][]string{}}
 	for _, f := range watch {
 		fr, err := readRecord(f)
 		if err != nil {
@@ -77,12 +81,12 @@ func recordAnalysis(a *Analysis, watch []string, pre map[string]fileStamp) *anal
 		}
 		r.files[f] = fr
 	}
-	for _, p := range a.All() {
-		names, err := dirGoFiles(p.Dir)
+	for dir, all := range listedDirs(a) {
+		names, err := dirListing(dir, all)
 		if err != nil {
 			return nil
 		}
-		r.goFiles[p.Dir] = names
+		r.listings[dir] = names
 	}
 	return r
 }
@@ -93,8 +97,9 @@ func (r *analysisRecord) reuse() (*Analysis, bool) {
 	if r == nil {
 		return nil, false
 	}
-	for dir, names := range r.goFiles {
-		now, err := dirGoFiles(dir)
+	embedDirs := listedDirs(r.analysis)
+	for dir, names := range r.listings {
+		now, err := dirListing(dir, embedDirs[dir])
 		if err != nil || !slices.Equal(now, names) {
 			return nil, false
 		}
@@ -168,8 +173,30 @@ func resolveConst(consts map[string]string, name string) (string, bool) {
 	return "", false
 }
 
-// dirGoFiles lists the non-test Go files of dir, sorted.
-func dirGoFiles(dir string) ([]string, error) {
+// listedDirs returns the directories whose listing the analysis depends
+// on: every package directory, and every directory holding an embedded
+// file. The value is true for the latter: any new name in them may match
+// an embed pattern.
+func listedDirs(a *Analysis) map[string]bool {
+	dirs := map[string]bool{}
+	for _, p := range a.All() {
+		if p.Dir != "" && !dirs[p.Dir] {
+			dirs[p.Dir] = false
+		}
+		for _, f := range p.Files {
+			if !isSourceName(filepath.Base(f)) && !strings.HasSuffix(f, "_test.go") {
+				dirs[filepath.Dir(f)] = true
+			}
+		}
+	}
+	return dirs
+}
+
+// dirListing lists the names in dir that can change a package's files,
+// sorted: its non-test source files (Go, cgo, assembly, .syso), or with
+// all every name that does not start with "." or "_" (the names an embed
+// pattern can match), directories included.
+func dirListing(dir string, all bool) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -177,7 +204,10 @@ func dirGoFiles(dir string) ([]string, error) {
 	var names []string
 	for _, e := range ents {
 		n := e.Name()
-		if !e.IsDir() && strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go") {
+		switch {
+		case all && !strings.HasPrefix(n, ".") && !strings.HasPrefix(n, "_"):
+			names = append(names, n)
+		case !e.IsDir() && isSourceName(n):
 			names = append(names, n)
 		}
 	}

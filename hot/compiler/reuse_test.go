@@ -61,6 +61,8 @@ func TestAnalysisIsReusedOnlyForEditsItDoesNotSee(t *testing.T) {
 			write(t, dir, "ctrl.go", reuseFixture+"func {")
 		}, false},
 		{"a new file", func(t *testing.T, dir string) { write(t, dir, "more.go", "package ctrl\n") }, false},
+		{"a new C file", func(t *testing.T, dir string) { write(t, dir, "add.c", "int add(void) { return 1; }\n") }, false},
+		{"a file no build reads", func(t *testing.T, dir string) { write(t, dir, "NOTES.md", "notes\n") }, true},
 		{"go.mod", func(t *testing.T, dir string) {
 			write(t, filepath.Dir(dir), "go.mod", "module example.com/app\n\ngo 1.25\n\nrequire example.com/x v1.0.0\n")
 		}, false},
@@ -121,5 +123,54 @@ func write(t *testing.T, dir, name, content string) {
 	}
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestEmbeddedFileEditsAndReuse proves that an edit to an embedded file's
+// content reuses the analysis (the build reads the file as it is), while
+// a file added where an embed pattern or a cgo build could pick it up
+// does not.
+func TestEmbeddedFileEditsAndReuse(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		edit  func(t *testing.T, dir string)
+		reuse bool
+	}{
+		{"the embedded file's content", func(t *testing.T, dir string) { write(t, dir, "message.txt", "goodbye\n") }, true},
+		{"a file the package does not use, in an embedded file's directory", func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, "static"), "new.css", "p {}\n")
+		}, false},
+		{"a new directory in an embedded file's directory", func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, "static", "img"), "logo.svg", "<svg/>\n")
+		}, false},
+		{"a C file in the package directory", func(t *testing.T, dir string) { write(t, dir, "add.c", "int add(void) { return 1; }\n") }, false},
+		{"a hidden file", func(t *testing.T, dir string) { write(t, filepath.Join(dir, "static"), ".new.css.swp", "x") }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			dir := filepath.Join(root, "ctrl")
+			write(t, root, "go.mod", "module example.com/app\n\ngo 1.25\n")
+			write(t, dir, "ctrl.go", reuseFixture)
+			write(t, dir, "message.txt", "hello\n")
+			write(t, filepath.Join(dir, "static"), "site.css", "body {}\n")
+			a := &Analysis{Packages: []*HotPackage{{
+				ImportPath: "example.com/app/ctrl", Name: "ctrl", Dir: dir,
+				Module: &packages.Module{Path: "example.com/app", GoMod: filepath.Join(root, "go.mod")},
+				Files: []string{
+					filepath.Join(dir, "ctrl.go"), filepath.Join(dir, "message.txt"),
+					filepath.Join(dir, "static", "site.css"),
+				},
+				ConfigID: "app/ctrl",
+			}}}
+			watch := watchFiles(a)
+			r := recordAnalysis(a, watch, statFiles(watch))
+			if r == nil {
+				t.Fatal("nothing recorded")
+			}
+			tc.edit(t, dir)
+			if _, ok := r.reuse(); ok != tc.reuse {
+				t.Fatalf("reuse = %v, want %v", ok, tc.reuse)
+			}
+		})
 	}
 }

@@ -1,0 +1,269 @@
+package hot_compiler
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+// entryHook sends every log entry to a channel.
+type entryHook chan *logrus.Entry
+
+// Levels returns every level.
+func (h entryHook) Levels() []logrus.Level { return logrus.AllLevels }
+
+// Fire sends e, dropping it if nobody keeps up.
+func (h entryHook) Fire(e *logrus.Entry) error {
+	select {
+	case h <- e:
+	default:
+	}
+	return nil
+}
+
+// newTestWatcher returns a watcher whose log entries arrive on the hook.
+func newTestWatcher(t *testing.T) (*sourceWatcher, entryHook) {
+	t.Helper()
+	hook := make(entryHook, 256)
+	l := logrus.New()
+	l.Out = discard{}
+	l.AddHook(hook)
+	w, err := newSourceWatcher(logrus.NewEntry(l))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w, hook
+}
+
+// watchCtx bounds a wait for the watcher.
+func watchCtx(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// nextChange waits for the watcher's next relevant change.
+func nextChange(t *testing.T, ctx context.Context, w *sourceWatcher) string {
+	t.Helper()
+	ch, err := w.one(ctx)
+	if err != nil {
+		t.Fatalf("no change seen: %v", err)
+	}
+	return ch.path
+}
+
+// waitMissing reads changes until the watcher has logged, at warn, that
+// dir is gone.
+func waitMissing(t *testing.T, ctx context.Context, w *sourceWatcher, hook entryHook, dir string) {
+	t.Helper()
+	for {
+		select {
+		case e := <-hook:
+			if e.Level == logrus.WarnLevel && e.Data["dir"] == dir {
+				return
+			}
+			continue
+		default:
+		}
+		if _, err := w.one(ctx); err != nil {
+			t.Fatalf("no warning that %s is gone: %v", dir, err)
+		}
+	}
+}
+
+// TestWatchSurvivesADirectoryRemovedAndRecreated proves that a package
+// directory removed and created again (a branch switch) is watched again:
+// its return is a change, and so is the next edit in it.
+func TestWatchSurvivesADirectoryRemovedAndRecreated(t *testing.T) {
+	mod := t.TempDir()
+	pkg := filepath.Join(mod, "pkg")
+	write(t, mod, "go.mod", "module example.com/m\n")
+	write(t, pkg, "a.go", "package pkg\n")
+	w, hook := newTestWatcher(t)
+	ctx := watchCtx(t)
+	if err := w.set([]string{filepath.Join(mod, "go.mod"), filepath.Join(pkg, "a.go")}, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := os.RemoveAll(pkg); err != nil {
+		t.Fatal(err)
+	}
+	waitMissing(t, ctx, w, hook, pkg)
+
+	write(t, pkg, "a.go", "package pkg\n\n// back\n")
+	for nextChange(t, ctx, w) != pkg {
+	}
+	write(t, pkg, "a.go", "package pkg\n\n// edited\n")
+	if got := nextChange(t, ctx, w); got != filepath.Join(pkg, "a.go") {
+		t.Fatalf("change = %s, want the edit of a.go", got)
+	}
+}
+
+// TestWatchSurvivesADirectoryRenamedAwayAndBack proves the same for a
+// directory renamed away and back (git stash, or a move in an editor),
+// where the directory keeps its inode.
+func TestWatchSurvivesADirectoryRenamedAwayAndBack(t *testing.T) {
+	mod := t.TempDir()
+	pkg := filepath.Join(mod, "pkg")
+	write(t, pkg, "a.go", "package pkg\n")
+	w, hook := newTestWatcher(t)
+	ctx := watchCtx(t)
+	if err := w.set([]string{filepath.Join(pkg, "a.go")}, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	away := filepath.Join(mod, "away")
+	if err := os.Rename(pkg, away); err != nil {
+		t.Fatal(err)
+	}
+	waitMissing(t, ctx, w, hook, pkg)
+	if err := os.Rename(away, pkg); err != nil {
+		t.Fatal(err)
+	}
+	for nextChange(t, ctx, w) != pkg {
+	}
+	write(t, pkg, "a.go", "package pkg\n\n// edited\n")
+	if got := nextChange(t, ctx, w); got != filepath.Join(pkg, "a.go") {
+		t.Fatalf("change = %s, want the edit of a.go", got)
+	}
+}
+
+// TestWatchSeesAPackageAppear proves that a local pattern's directory
+// that does not exist yet (and whose ancestors may not either) is waited
+// for: creating it is a change, and it is watched from then on.
+func TestWatchSeesAPackageAppear(t *testing.T) {
+	mod := t.TempDir()
+	pkg := filepath.Join(mod, "a", "b")
+	dirs := patternDirs(mod, []string{"./a/b"})
+	if len(dirs) != 1 || dirs[0] != pkg {
+		t.Fatalf("patternDirs = %v, want [%s]", dirs, pkg)
+	}
+	w, _ := newTestWatcher(t)
+	ctx := watchCtx(t)
+	if err := w.set(nil, dirs); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(mod, "a"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, pkg, "b.go", "package b\n")
+	// The first event in the new tree is a change, whichever it is.
+	nextChange(t, ctx, w)
+	// And the new directory is watched.
+	write(t, pkg, "b.go", "package b\n\n// edited\n")
+	for nextChange(t, ctx, w) != filepath.Join(pkg, "b.go") {
+	}
+}
+
+// TestWatchSeesEveryBuildFile proves that embedded files and cgo sources
+// are build files, that a new file beside an embedded one is a change (an
+// embed pattern may match it), and that other files are not.
+func TestWatchSeesEveryBuildFile(t *testing.T) {
+	mod := t.TempDir()
+	pkg := filepath.Join(mod, "pkg")
+	docs := filepath.Join(mod, "docs")
+	write(t, mod, "go.mod", "module example.com/m\n")
+	write(t, pkg, "a.go", "package pkg\n")
+	write(t, pkg, "message.txt", "hello\n")
+	write(t, docs, "d.go", "package docs\n")
+	w, _ := newTestWatcher(t)
+	ctx := watchCtx(t)
+	files := []string{filepath.Join(mod, "go.mod"), filepath.Join(pkg, "a.go"), filepath.Join(pkg, "message.txt"), filepath.Join(docs, "d.go")}
+	if err := w.set(files, nil); err != nil {
+		t.Fatal(err)
+	}
+	prev := ""
+	for _, tc := range []struct{ dir, name string }{
+		{pkg, "message.txt"},
+		{pkg, "new.txt"},
+		{pkg, "add.c"},
+		{pkg, "arch.s"},
+		{pkg, "blob.syso"},
+		{docs, "d.go"},
+	} {
+		// Files no build reads, written first, must not be reported.
+		write(t, docs, "notes.txt", tc.name)
+		write(t, mod, "README.md", tc.name)
+		write(t, pkg, ".hidden.txt", tc.name)
+		write(t, tc.dir, tc.name, "changed "+tc.name)
+		// A new file is two events (create, write): skip the previous
+		// case's second one.
+		got := nextChange(t, ctx, w)
+		for got == prev {
+			got = nextChange(t, ctx, w)
+		}
+		if want := filepath.Join(tc.dir, tc.name); got != want {
+			t.Fatalf("change = %s, want %s", got, want)
+		}
+		prev = got
+	}
+}
+
+// TestPatternDirs proves which directories the package patterns name.
+func TestPatternDirs(t *testing.T) {
+	mod := t.TempDir()
+	write(t, mod, "go.mod", "module example.com/m\n")
+	work := filepath.Join(mod, "cmd")
+	got := patternDirs(work, []string{
+		"./a", "../b/...", "./...", "/abs/c", "example.com/m/d/e", "example.com/m/...", "example.com/other/f", "github.com/x/y",
+	})
+	want := []string{
+		filepath.Join(work, "a"), filepath.Join(mod, "b"), work, "/abs/c",
+		filepath.Join(mod, "d", "e"), mod,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("patternDirs =\n%v\nwant\n%v", got, want)
+	}
+}
+
+// TestWatchErrorIsAChange overflows the kernel's event queue (more
+// events than /proc/sys/fs/inotify/max_queued_events before the watcher
+// reads one): the events lost are unknown, so the error is logged at
+// warn and is a change, and watching goes on.
+func TestWatchErrorIsAChange(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes tens of thousands of files")
+	}
+	data, err := os.ReadFile("/proc/sys/fs/inotify/max_queued_events")
+	if err != nil {
+		t.Skipf("no inotify queue limit to overflow: %v", err)
+	}
+	var limit int
+	if _, err := fmt.Sscan(string(data), &limit); err != nil || limit > 1<<17 {
+		t.Skipf("inotify queue limit %q: too large to overflow here", data)
+	}
+	pkg := t.TempDir()
+	write(t, pkg, "a.go", "package pkg\n")
+	w, hook := newTestWatcher(t)
+	ctx := watchCtx(t)
+	if err := w.set([]string{filepath.Join(pkg, "a.go")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := range limit + 1000 {
+		if err := os.WriteFile(filepath.Join(pkg, fmt.Sprintf("f%d.go", i)), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for nextChange(t, ctx, w) != "" {
+	}
+	warned := false
+	for len(hook) != 0 {
+		e := <-hook
+		warned = warned || e.Level == logrus.WarnLevel && strings.Contains(e.Message, "file watcher reported an error")
+	}
+	if !warned {
+		t.Error("the watcher error was not logged at warn")
+	}
+	write(t, pkg, "a.go", "package pkg\n\n// edited\n")
+	for nextChange(t, ctx, w) != filepath.Join(pkg, "a.go") {
+	}
+}

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"slices"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 

@@ -35,8 +35,9 @@ type Options struct {
 	OutputDir string
 	// OutputName is the plugin file name; it must end in .cbus.so and
 	// should contain "{buildHash}" so every build has its own file (the Go
-	// runtime caches plugins by path). Older files matching the pattern
-	// are removed after a publish. Default:
+	// runtime caches plugins by path). Older builds are removed after a
+	// publish: files matching the pattern whose build manifest says this
+	// binary ID and build hash published them (other files are kept). Default:
 	// "<BinaryID>-{buildHash}.cbus.so".
 	OutputName string
 	// BinaryID is the plugin's binary ID: the same for every build.
@@ -45,8 +46,11 @@ type Options struct {
 	// Default: "{buildHash}".
 	BinaryVersion string
 	// CodegenDir is where build trees are generated, one directory per
-	// build prefix. Package copies that builds share are kept beside it,
-	// in CodegenDir + "-units". Default: <user cache dir>/hotbus/codegen.
+	// build prefix. Package copies that builds share are kept inside it,
+	// in CodegenDir/units. Every directory hotbus creates there holds a
+	// ".hotbus-owned" marker file; hotbus deletes only such directories
+	// (and, inside them, what it named), never a directory of the user's.
+	// Default: <user cache dir>/hotbus/codegen.
 	CodegenDir string
 	// BuildPrefix is the first element of the per-build import-path
 	// prefix "<BuildPrefix>-<hash>". Default: DefaultBuildPrefix.
@@ -320,14 +324,27 @@ func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
 // generate writes the build tree of p under the codegen dir. With
 // shareUnits, the packages that can be are copied as units shared by
 // builds (units.go), outside the tree; else the tree holds every copy.
-func (c *Compiler) generate(ctx context.Context, p *prepared, shareUnits bool) (*Tree, error) {
-	dir := filepath.Join(c.opts.CodegenDir, p.prefix)
-	if err := os.RemoveAll(dir); err != nil {
-		return nil, fmt.Errorf("codegen: clear %s: %w", dir, err)
+// A tree that fails is removed, unless KeepCodegen.
+func (c *Compiler) generate(ctx context.Context, p *prepared, shareUnits bool) (_ *Tree, err error) {
+	if shareUnits {
+		if err := ensureOwned(unitsDir(c.opts.CodegenDir), "units dir"); err != nil {
+			return nil, err
+		}
 	}
+	dir := filepath.Join(c.opts.CodegenDir, p.prefix)
+	if err := removeOwned(dir); err != nil {
+		return nil, err
+	}
+	if err := createOwned(dir); err != nil {
+		return nil, fmt.Errorf("codegen: create the build tree %s: %w", dir, err)
+	}
+	defer func() {
+		if err != nil && !c.opts.KeepCodegen {
+			_ = os.RemoveAll(dir)
+		}
+	}()
 	var units map[string]*Overlay
 	if shareUnits {
-		var err error
 		units, err = planUnits(hashInputs{
 			goVersion: p.host.GoVersion, flags: p.flags, env: p.env, pins: p.manifest.HostPins,
 		}, p.analysis, unitsDir(c.opts.CodegenDir), c.opts.BuildPrefix)
@@ -527,7 +544,7 @@ func (c *Compiler) BuildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 	}
 	c.units = keep
 	if !c.opts.NoCleanup {
-		removed, err := cleanup(c.opts.OutputDir, c.opts.OutputName, name)
+		removed, err := cleanup(c.opts.OutputDir, c.opts.BinaryID, c.opts.OutputName, name)
 		res.Removed = removed
 		if err != nil {
 			le.WithError(err).Warn("removing older builds failed")

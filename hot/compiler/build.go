@@ -147,6 +147,9 @@ func fillSums(ctx context.Context, goCmd string, t *Tree, flags, env []string) e
 		if m := lookupDisabled.FindStringSubmatch(string(out)); m != nil {
 			return &MissingModuleError{Module: m[1], Version: m[2], Output: string(out)}
 		}
+		if ferr := goFailure(string(out), err); ferr != nil {
+			return fmt.Errorf("codegen: fill go.sum of %s: %w", t.MainDir, ferr)
+		}
 		return fmt.Errorf("codegen: fill go.sum of %s: %w\n%s", t.MainDir, err, out)
 	}
 	return nil
@@ -174,6 +177,9 @@ func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, ou
 	if m := lookupDisabled.FindStringSubmatch(text); m != nil {
 		return &MissingModuleError{Module: m[1], Version: m[2], Output: text}
 	}
+	if ferr := goFailure(text, err); ferr != nil {
+		return fmt.Errorf("build plugin %s: %w", binaryID, ferr)
+	}
 	var paths []string
 	for _, p := range pkgs {
 		paths = append(paths, p.ImportPath)
@@ -181,6 +187,11 @@ func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, ou
 	var exitErr *exec.ExitError
 	if !errors.As(err, &exitErr) {
 		return fmt.Errorf("build plugin %s: run %s: %w", binaryID, goCmd, err)
+	}
+	if exitErr.ExitCode() == -1 {
+		// Killed by a signal (the OOM killer, a user): not the code.
+		return fmt.Errorf("build plugin %s: %s build was stopped by a signal (%w) before it finished: "+
+			"if the machine ran out of memory, free some; then save again:\n%s", binaryID, goCmd, err, strings.TrimRight(text, "\n"))
 	}
 	return &BuildError{BinaryID: binaryID, Packages: paths, Output: t.rewriteOutput(text, pkgs), Err: err}
 }

@@ -128,6 +128,9 @@ type Compiler struct {
 	// record is the last analysis and the files it was made from
 	// (reuse.go).
 	record *analysisRecord
+	// writeManifest writes the build manifest when publishing; nil is
+	// atomicfile.WriteFile. Tests inject failures here.
+	writeManifest func(path string, data []byte, perm os.FileMode) error
 }
 
 // NewCompiler validates opts and fills in defaults.
@@ -158,6 +161,9 @@ func NewCompiler(opts Options) (*Compiler, error) {
 	}
 	if !strings.HasSuffix(opts.OutputName, hot_plugin.PluginSuffix) || strings.ContainsAny(opts.OutputName, `/\`) {
 		return nil, fmt.Errorf("compiler: output name %q must be a file name ending in %s", opts.OutputName, hot_plugin.PluginSuffix)
+	}
+	if err := checkOutputName(opts.OutputName); err != nil {
+		return nil, fmt.Errorf("compiler: output name %q: %w", opts.OutputName, err)
 	}
 	if opts.BinaryVersion == "" {
 		opts.BinaryVersion = BuildHashPlaceholder
@@ -451,9 +457,22 @@ func (c *Compiler) Build(ctx context.Context) (*Result, error) {
 // BuildFor is Build for a source change: trigger is recorded in the build
 // manifest, so the loader can log the time from the change to the new
 // code running.
+//
+// A build that fails for a reason outside the user's code says what it
+// is: a *DiskFullError (naming the directory whose device is full) or a
+// *NameTooLongError (naming the file, its length and the limit).
 func (c *Compiler) BuildFor(ctx context.Context, trigger *hot_manifest.Trigger) (*Result, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	res, err := c.buildFor(ctx, trigger)
+	if err != nil {
+		return nil, c.classify(err, "")
+	}
+	return res, nil
+}
+
+// buildFor is BuildFor, with c.mu held.
+func (c *Compiler) buildFor(ctx context.Context, trigger *hot_manifest.Trigger) (*Result, error) {
 	if c.opts.OutputDir == "" {
 		return nil, errors.New("compiler: no output dir given: set the plugins directory to publish to")
 	}
@@ -529,7 +548,7 @@ func (c *Compiler) BuildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 		Publish:  time.Since(start),
 	}
 	m.PublishedAt = time.Now()
-	if err := publish(tmp, final, &m); err != nil {
+	if err := publish(tmp, final, &m, c.writeManifest); err != nil {
 		return nil, err
 	}
 	res.PluginPath, res.Build = final, &m

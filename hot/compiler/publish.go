@@ -25,15 +25,18 @@ func tempOutput(dir, name string) (string, error) {
 	return filepath.Join(dir, atomicfile.TempPrefix+name+"-"+hex.EncodeToString(rnd[:])), nil
 }
 
-// publish writes the build manifest beside final, then renames the built
-// plugin at tmp to final: a scanner that sees the plugin finds its
-// manifest.
-func publish(tmp, final string, b *hot_manifest.Build) error {
+// publish writes the build manifest beside final with write (nil:
+// atomicfile.WriteFile), then renames the built plugin at tmp to final: a
+// scanner that sees the plugin finds its manifest.
+func publish(tmp, final string, b *hot_manifest.Build, write func(path string, data []byte, perm os.FileMode) error) error {
 	data, err := json.MarshalIndent(b, "", "  ")
 	if err != nil {
 		return fmt.Errorf("publish %s: encode build manifest: %w", final, err)
 	}
-	if err := atomicfile.WriteFile(hot_manifest.BuildPath(final), append(data, '\n'), 0o644); err != nil {
+	if write == nil {
+		write = atomicfile.WriteFile
+	}
+	if err := write(hot_manifest.BuildPath(final), append(data, '\n'), 0o644); err != nil {
 		return fmt.Errorf("publish %s: build manifest: %w", final, err)
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {

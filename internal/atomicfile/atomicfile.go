@@ -16,6 +16,10 @@ import (
 // (such as "*.cbus.so") away from unfinished files.
 const TempPrefix = ".tmp-"
 
+// TempSuffixLen is the most bytes a temporary name has after the
+// target's name: a file name limit must leave room for TempPrefix and it.
+const TempSuffixLen = 17
+
 // WriteFile atomically replaces path with data, with mode perm.
 func WriteFile(path string, data []byte, perm os.FileMode) error {
 	return Write(path, perm, func(w io.Writer) error {

@@ -45,9 +45,13 @@ type Options struct {
 	// BinaryVersion is each build's version; "{buildHash}" is replaced.
 	// Default: "{buildHash}".
 	BinaryVersion string
-	// CodegenDir is where build trees are generated, one directory per
-	// build prefix. Package copies that builds share are kept inside it,
-	// in CodegenDir/units. Every directory hotbus creates there holds a
+	// CodegenDir is where build trees are generated: each build in a
+	// directory of its own ("build-<pid>-<random>", removed after the
+	// build), so processes sharing the codegen dir never write the same
+	// tree; Codegen writes "<build prefix>" and keeps it. Package copies
+	// that builds share are kept inside it, in CodegenDir/units, written
+	// atomically and removed only under a lock no build of any process
+	// holds. Every directory hotbus creates there holds a
 	// ".hotbus-owned" marker file; hotbus deletes only such directories
 	// (and, inside them, what it named), never a directory of the user's.
 	// Default: <user cache dir>/hotbus/codegen.
@@ -123,8 +127,11 @@ type Compiler struct {
 	preflight *preflight.Host
 	// built is set after the first go build of this compiler.
 	built bool
-	// units are the unit dirs of the last published build (units.go).
+	// units are the unit dirs of the last published build, and those
+	// of earlier builds not removed yet (units.go).
 	units map[string]bool
+	// pruned is set once stale units of other processes were pruned.
+	pruned bool
 	// record is the last analysis and the files it was made from
 	// (reuse.go).
 	record *analysisRecord
@@ -327,23 +334,13 @@ func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
 	return &prepared{host: host, analysis: a, hash: hash, prefix: prefix, flags: flags, env: env, manifest: m}, nil
 }
 
-// generate writes the build tree of p under the codegen dir. With
-// shareUnits, the packages that can be are copied as units shared by
-// builds (units.go), outside the tree; else the tree holds every copy.
-// A tree that fails is removed, unless KeepCodegen.
-func (c *Compiler) generate(ctx context.Context, p *prepared, shareUnits bool) (_ *Tree, err error) {
-	if shareUnits {
-		if err := ensureOwned(unitsDir(c.opts.CodegenDir), "units dir"); err != nil {
-			return nil, err
-		}
-	}
-	dir := filepath.Join(c.opts.CodegenDir, p.prefix)
-	if err := removeOwned(dir); err != nil {
-		return nil, err
-	}
-	if err := createOwned(dir); err != nil {
-		return nil, fmt.Errorf("codegen: create the build tree %s: %w", dir, err)
-	}
+// generate writes the build tree of p into dir, a new dir of hotbus's
+// (owned.go). With shareUnits, the packages that can be are copied as
+// units shared by builds (units.go), outside the tree, into the units dir,
+// which the caller has made sure of and holds the shared lock of; else
+// the tree holds every copy. A tree that fails is removed, unless
+// KeepCodegen.
+func (c *Compiler) generate(ctx context.Context, p *prepared, dir string, shareUnits bool) (_ *Tree, err error) {
 	defer func() {
 		if err != nil && !c.opts.KeepCodegen {
 			_ = os.RemoveAll(dir)
@@ -436,7 +433,15 @@ func (c *Compiler) Codegen(ctx context.Context) (*Result, error) {
 	}
 	res.Timings.Analysis = time.Since(start)
 	start = time.Now()
-	t, err := c.generate(ctx, p, false)
+	// The tree is kept at a stable path, for the user to read.
+	dir := filepath.Join(c.opts.CodegenDir, p.prefix)
+	if err := removeOwned(dir); err != nil {
+		return nil, err
+	}
+	if err := createOwned(dir); err != nil {
+		return nil, fmt.Errorf("codegen: create the build tree %s: %w", dir, err)
+	}
+	t, err := c.generate(ctx, p, dir, false)
 	if err != nil {
 		return nil, err
 	}
@@ -499,7 +504,23 @@ func (c *Compiler) buildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 	}
 
 	start = time.Now()
-	t, err := c.generate(ctx, p, true)
+	units := unitsDir(c.opts.CodegenDir)
+	if err := ensureOwned(units, "units dir"); err != nil {
+		return nil, err
+	}
+	// Hold the units this build writes or reuses until its go build is
+	// done: no other build removes them meanwhile (lock.go).
+	inUse, err := lockFile(unitsLock(units), false, true)
+	if err != nil {
+		return nil, fmt.Errorf("codegen: %w", err)
+	}
+	release := sync.OnceFunc(inUse.unlock)
+	defer release()
+	dir, err := newBuildDir(c.opts.CodegenDir)
+	if err != nil {
+		return nil, err
+	}
+	t, err := c.generate(ctx, p, dir, true)
 	if t != nil {
 		if c.opts.KeepCodegen {
 			res.CodegenDir = t.Dir
@@ -552,16 +573,7 @@ func (c *Compiler) buildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 		return nil, err
 	}
 	res.PluginPath, res.Build = final, &m
-	// Units this build did not use are for no later build either.
-	keep := make(map[string]bool, len(t.Units))
-	for _, ov := range t.Units {
-		keep[ov.Dir] = true
-	}
-	removeUnits(unitsDir(c.opts.CodegenDir), c.units, keep)
-	if c.units == nil {
-		pruneUnits(unitsDir(c.opts.CodegenDir), keep)
-	}
-	c.units = keep
+	c.dropUnits(units, t, release)
 	if !c.opts.NoCleanup {
 		removed, err := cleanup(c.opts.OutputDir, c.opts.BinaryID, c.opts.OutputName, name)
 		res.Removed = removed

@@ -83,6 +83,7 @@ func findGo(ctx context.Context, path, want string) (*goTool, error) {
 		path = p
 	}
 	cmd := exec.CommandContext(ctx, path, "env", "GOVERSION", "GOROOT")
+	isolateBuild(cmd)
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
 	out, err := cmd.Output()
 	if err != nil {
@@ -140,6 +141,7 @@ func fillSums(ctx context.Context, goCmd string, t *Tree, flags, env []string) e
 		}
 	}
 	cmd := exec.CommandContext(ctx, goCmd, append(args, ".")...)
+	isolateBuild(cmd)
 	cmd.Dir = t.MainDir
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()
@@ -161,6 +163,7 @@ func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, ou
 	args := append([]string{"build"}, flags...)
 	args = append(args, "-o", out, ".")
 	cmd := exec.CommandContext(ctx, goCmd, args...)
+	isolateBuild(cmd)
 	cmd.Dir = t.MainDir
 	cmd.Env = env
 	var output bytes.Buffer

@@ -72,7 +72,9 @@ type Options struct {
 	// Packages are the package patterns of the hot packages; each package
 	// must declare NewFactory(b bus.Bus) T with T a controller.Factory.
 	Packages []string
-	// KeepCodegen keeps the build tree after a build (success or not).
+	// KeepCodegen keeps the build tree after a build (success or not),
+	// at Result.CodegenDir, while this process runs: a later compiler
+	// removes the trees of processes that are gone.
 	KeepCodegen bool
 	// NoCleanup keeps older builds in the output dir.
 	NoCleanup bool
@@ -132,6 +134,9 @@ type Compiler struct {
 	units map[string]bool
 	// pruned is set once stale units of other processes were pruned.
 	pruned bool
+	// swept is set once what killed compilers left was removed
+	// (workdir.go).
+	swept bool
 	// record is the last analysis and the files it was made from
 	// (reuse.go).
 	record *analysisRecord
@@ -471,7 +476,8 @@ func (c *Compiler) BuildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 	defer c.mu.Unlock()
 	res, err := c.buildFor(ctx, trigger)
 	if err != nil {
-		return nil, c.classify(err, "")
+		// The go command's $WORK is in the build's tree.
+		return nil, c.classify(err, c.opts.CodegenDir)
 	}
 	return res, nil
 }
@@ -480,6 +486,10 @@ func (c *Compiler) BuildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 func (c *Compiler) buildFor(ctx context.Context, trigger *hot_manifest.Trigger) (*Result, error) {
 	if c.opts.OutputDir == "" {
 		return nil, errors.New("compiler: no output dir given: set the plugins directory to publish to")
+	}
+	if !c.swept {
+		c.sweep()
+		c.swept = true
 	}
 	res := &Result{}
 	start := time.Now()
@@ -548,7 +558,12 @@ func (c *Compiler) buildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 		le.WithField("codegen-dir", t.Dir).Info("building plugin (the first plugin build on a machine compiles the runtime and every dependency for dynamic linking: 10 s or more)")
 		c.built = true
 	}
-	if err := goBuild(ctx, c.goTool.path, t, p.flags, buildEnv(p.env, t.GoWork), tmp, p.analysis.All(), c.opts.BinaryID); err != nil {
+	gotmp := goTmpDir(t)
+	if err := os.Mkdir(gotmp, 0o755); err != nil {
+		return nil, fmt.Errorf("codegen: %w", err)
+	}
+	env := append(buildEnv(p.env, t.GoWork), "GOTMPDIR="+gotmp)
+	if err := goBuild(ctx, c.goTool.path, t, p.flags, env, tmp, p.analysis.All(), c.opts.BinaryID); err != nil {
 		return nil, err
 	}
 	res.Timings.Build = time.Since(start)

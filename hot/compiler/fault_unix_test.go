@@ -53,7 +53,7 @@ func TestGoFailuresThatAreNotTheCode(t *testing.T) {
 // naming the length and the limit, and accepts the longest that fits.
 func TestTooLongNamesSayTheLimit(t *testing.T) {
 	for _, opts := range []Options{
-		{Packages: []string{"./x"}, BinaryID: strings.Repeat("b", 207)},
+		{Packages: []string{"./x"}, BinaryID: strings.Repeat("b", 196)},
 		{Packages: []string{"./x"}, BinaryID: "x", OutputName: strings.Repeat("o", 210) + "-{buildHash}.cbus.so"},
 	} {
 		_, err := NewCompiler(opts)
@@ -61,7 +61,7 @@ func TestTooLongNamesSayTheLimit(t *testing.T) {
 			t.Errorf("NewCompiler(%q, %q) = %v, want an error with the limit", opts.BinaryID, opts.OutputName, err)
 		}
 	}
-	if _, err := NewCompiler(Options{Packages: []string{"./x"}, BinaryID: strings.Repeat("b", 206)}); err != nil {
+	if _, err := NewCompiler(Options{Packages: []string{"./x"}, BinaryID: strings.Repeat("b", 195)}); err != nil {
 		t.Errorf("the longest binary ID that fits was refused: %v", err)
 	}
 }

@@ -1,8 +1,6 @@
 package hot_compiler
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -16,13 +14,10 @@ import (
 )
 
 // tempOutput returns a fresh temporary path for a plugin named name in
-// dir: atomicfile's naming, so scanners skip it.
+// dir: atomicfile's naming, so scanners skip it and a later compiler can
+// prove it stale once this process is gone (atomicfile.RemoveStale).
 func tempOutput(dir, name string) (string, error) {
-	var rnd [8]byte
-	if _, err := rand.Read(rnd[:]); err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, atomicfile.TempPrefix+name+"-"+hex.EncodeToString(rnd[:])), nil
+	return atomicfile.TempPath(filepath.Join(dir, name))
 }
 
 // publish writes the build manifest beside final with write (nil:

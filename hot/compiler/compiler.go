@@ -501,7 +501,9 @@ func (c *Compiler) buildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 	name := expandHash(c.opts.OutputName, p.hash)
 	final := filepath.Join(c.opts.OutputDir, name)
 	le := c.le.WithField("plugin-path", final).WithField("build-hash", p.hash)
-	if prev, err := hot_manifest.ReadBuild(final); err == nil && prev.BuildHash == p.hash {
+	// Only a regular build manifest of sane size is read (publishedBy): a
+	// FIFO there must not block the compiler.
+	if prev, ok := publishedBy(final, c.opts.BinaryID, c.opts.OutputName); ok && prev.BuildHash == p.hash {
 		if _, err := os.Stat(final); err == nil {
 			// The host may have been rebuilt since: the plugin must still fit.
 			if err := checkHost(c.preflight, final, final); err == nil {

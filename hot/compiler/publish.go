@@ -53,7 +53,7 @@ func outputPattern(outputName string) *regexp.Regexp {
 	return regexp.MustCompile("^" + strings.Join(parts, "[0-9a-f]{"+strconv.Itoa(buildHashLen)+"}") + "$")
 }
 
-// maxBuildManifestSize caps what cleanup reads of a build manifest: a
+// maxBuildManifestSize caps what the compiler reads of a build manifest: a
 // real one is a few KiB.
 const maxBuildManifestSize = 1 << 20
 

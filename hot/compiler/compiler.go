@@ -37,8 +37,11 @@ type Options struct {
 	// should contain "{buildHash}" so every build has its own file (the Go
 	// runtime caches plugins by path). Older builds are removed after a
 	// publish: files matching the pattern whose build manifest says this
-	// binary ID and build hash published them (other files are kept). Default:
-	// "<BinaryID>-{buildHash}.cbus.so".
+	// binary ID and build hash published them (other files are kept).
+	// Every file name the compiler makes from it, temporary names
+	// included, must fit in 255 bytes (NAME_MAX): NewCompiler checks,
+	// which limits a default output name's binary ID to 195 bytes.
+	// Default: "<BinaryID>-{buildHash}.cbus.so".
 	OutputName string
 	// BinaryID is the plugin's binary ID: the same for every build.
 	BinaryID string

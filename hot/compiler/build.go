@@ -85,6 +85,7 @@ func findGo(ctx context.Context, path, want string) (*goTool, error) {
 		path = p
 	}
 	cmd := exec.CommandContext(ctx, path, "env", "GOVERSION", "GOROOT")
+	isolateBuild(cmd)
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
 	out, err := cmd.Output()
 	if err != nil {
@@ -143,12 +144,16 @@ func fillSums(ctx context.Context, goCmd string, t *Tree, flags, env []string) e
 	}
 	args = append(args, t.goFlags()...)
 	cmd := exec.CommandContext(ctx, goCmd, append(args, ".")...)
+	isolateBuild(cmd)
 	cmd.Dir = t.MainDir
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		if m := lookupDisabled.FindStringSubmatch(string(out)); m != nil {
 			return &MissingModuleError{Module: m[1], Version: m[2], Output: string(out)}
+		}
+		if ferr := goFailure(string(out), err); ferr != nil {
+			return fmt.Errorf("codegen: fill go.sum of %s: %w", t.MainDir, ferr)
 		}
 		return fmt.Errorf("codegen: fill go.sum of %s: %w\n%s", t.MainDir, err, t.explainGoMod(string(out)))
 	}
@@ -164,6 +169,7 @@ func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, ou
 	args = append(args, t.goFlags()...)
 	args = append(args, "-o", out, ".")
 	cmd := exec.CommandContext(ctx, goCmd, args...)
+	isolateBuild(cmd)
 	cmd.Dir = t.MainDir
 	cmd.Env = env
 	tracker := newProgressTracker(le, progress, binaryID, func(ctx context.Context) ([]string, error) {
@@ -185,6 +191,9 @@ func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, ou
 	if m := lookupDisabled.FindStringSubmatch(text); m != nil {
 		return &MissingModuleError{Module: m[1], Version: m[2], Output: text}
 	}
+	if ferr := goFailure(text, err); ferr != nil {
+		return fmt.Errorf("build plugin %s: %w", binaryID, ferr)
+	}
 	var paths []string
 	for _, p := range pkgs {
 		paths = append(paths, p.ImportPath)
@@ -192,6 +201,11 @@ func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, ou
 	var exitErr *exec.ExitError
 	if !errors.As(err, &exitErr) {
 		return fmt.Errorf("build plugin %s: run %s: %w", binaryID, goCmd, err)
+	}
+	if exitErr.ExitCode() == -1 {
+		// Killed by a signal (the OOM killer, a user): not the code.
+		return fmt.Errorf("build plugin %s: %s build was stopped by a signal (%w) before it finished: "+
+			"if the machine ran out of memory, free some; then save again:\n%s", binaryID, goCmd, err, strings.TrimRight(text, "\n"))
 	}
 	return &BuildError{BinaryID: binaryID, Packages: paths, Output: t.rewriteOutput(t.explainGoMod(text), pkgs), Err: err}
 }

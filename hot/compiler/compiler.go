@@ -35,9 +35,13 @@ type Options struct {
 	OutputDir string
 	// OutputName is the plugin file name; it must end in .cbus.so and
 	// should contain "{buildHash}" so every build has its own file (the Go
-	// runtime caches plugins by path). Older files matching the pattern
-	// are removed after a publish. Default:
-	// "<BinaryID>-{buildHash}.cbus.so".
+	// runtime caches plugins by path). Older builds are removed after a
+	// publish: files matching the pattern whose build manifest says this
+	// binary ID and build hash published them (other files are kept).
+	// Every file name the compiler makes from it, temporary names
+	// included, must fit in 255 bytes (NAME_MAX): NewCompiler checks,
+	// which limits a default output name's binary ID to 195 bytes.
+	// Default: "<BinaryID>-{buildHash}.cbus.so".
 	OutputName string
 	// BinaryID is the plugin's binary ID: the same for every build.
 	// Default: DefaultBinaryID of the first package Packages match
@@ -47,9 +51,16 @@ type Options struct {
 	// BinaryVersion is each build's version; "{buildHash}" is replaced.
 	// Default: "{buildHash}".
 	BinaryVersion string
-	// CodegenDir is where build trees are generated, one directory per
-	// build prefix. Package copies that builds share are kept beside it,
-	// in CodegenDir + "-units". Default: <user cache dir>/hotbus/codegen.
+	// CodegenDir is where build trees are generated: each build in a
+	// directory of its own ("build-<pid>-<random>", removed after the
+	// build), so processes sharing the codegen dir never write the same
+	// tree; Codegen writes "<build prefix>" and keeps it. Package copies
+	// that builds share are kept inside it, in CodegenDir/units, written
+	// atomically and removed only under a lock no build of any process
+	// holds. Every directory hotbus creates there holds a
+	// ".hotbus-owned" marker file; hotbus deletes only such directories
+	// (and, inside them, what it named), never a directory of the user's.
+	// Default: <user cache dir>/hotbus/codegen.
 	CodegenDir string
 	// BuildPrefix is the first element of the per-build import-path
 	// prefix "<BuildPrefix>-<hash>". Default: DefaultBuildPrefix.
@@ -76,7 +87,9 @@ type Options struct {
 	// Packages are the package patterns of the hot packages; each package
 	// must declare NewFactory(b bus.Bus) T with T a controller.Factory.
 	Packages []string
-	// KeepCodegen keeps the build tree after a build (success or not).
+	// KeepCodegen keeps the build tree after a build (success or not),
+	// at Result.CodegenDir, while this process runs: a later compiler
+	// removes the trees of processes that are gone.
 	KeepCodegen bool
 	// NoCleanup keeps older builds in the output dir.
 	NoCleanup bool
@@ -131,11 +144,20 @@ type Compiler struct {
 	preflight *preflight.Host
 	// built is set after the first go build of this compiler.
 	built bool
-	// units are the unit dirs of the last published build (units.go).
+	// units are the unit dirs of the last published build, and those
+	// of earlier builds not removed yet (units.go).
 	units map[string]bool
+	// pruned is set once stale units of other processes were pruned.
+	pruned bool
+	// swept is set once what killed compilers left was removed
+	// (workdir.go).
+	swept bool
 	// record is the last analysis and the files it was made from
 	// (reuse.go).
 	record *analysisRecord
+	// writeManifest writes the build manifest when publishing; nil is
+	// atomicfile.WriteFile. Tests inject failures here.
+	writeManifest func(path string, data []byte, perm os.FileMode) error
 }
 
 // NewCompiler validates opts and fills in defaults.
@@ -331,17 +353,20 @@ func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
 	return &prepared{host: host, analysis: a, hash: hash, prefix: prefix, flags: flags, env: env, manifest: m}, nil
 }
 
-// generate writes the build tree of p under the codegen dir. With
-// shareUnits, the packages that can be are copied as units shared by
-// builds (units.go), outside the tree; else the tree holds every copy.
-func (c *Compiler) generate(ctx context.Context, p *prepared, shareUnits bool) (*Tree, error) {
-	dir := filepath.Join(c.opts.CodegenDir, p.prefix)
-	if err := os.RemoveAll(dir); err != nil {
-		return nil, fmt.Errorf("codegen: clear %s: %w", dir, err)
-	}
+// generate writes the build tree of p into dir, a new dir of hotbus's
+// (owned.go). With shareUnits, the packages that can be are copied as
+// units shared by builds (units.go), outside the tree, into the units dir,
+// which the caller has made sure of and holds the shared lock of; else
+// the tree holds every copy. A tree that fails is removed, unless
+// KeepCodegen.
+func (c *Compiler) generate(ctx context.Context, p *prepared, dir string, shareUnits bool) (_ *Tree, err error) {
+	defer func() {
+		if err != nil && !c.opts.KeepCodegen {
+			_ = os.RemoveAll(dir)
+		}
+	}()
 	var units map[string]*Overlay
 	if shareUnits {
-		var err error
 		units, err = planUnits(hashInputs{
 			goVersion: p.host.GoVersion, flags: p.flags, env: p.env, pins: p.manifest.HostPins,
 		}, p.analysis, unitsDir(c.opts.CodegenDir), c.opts.BuildPrefix)
@@ -427,7 +452,15 @@ func (c *Compiler) Codegen(ctx context.Context) (*Result, error) {
 	}
 	res.Timings.Analysis = time.Since(start)
 	start = time.Now()
-	t, err := c.generate(ctx, p, false)
+	// The tree is kept at a stable path, for the user to read.
+	dir := filepath.Join(c.opts.CodegenDir, p.prefix)
+	if err := removeOwned(dir); err != nil {
+		return nil, err
+	}
+	if err := createOwned(dir); err != nil {
+		return nil, fmt.Errorf("codegen: create the build tree %s: %w", dir, err)
+	}
+	t, err := c.generate(ctx, p, dir, false)
 	if err != nil {
 		return nil, err
 	}
@@ -448,11 +481,29 @@ func (c *Compiler) Build(ctx context.Context) (*Result, error) {
 // BuildFor is Build for a source change: trigger is recorded in the build
 // manifest, so the loader can log the time from the change to the new
 // code running.
+//
+// A build that fails for a reason outside the user's code says what it
+// is: a *DiskFullError (naming the directory whose device is full) or a
+// *NameTooLongError (naming the file, its length and the limit).
 func (c *Compiler) BuildFor(ctx context.Context, trigger *hot_manifest.Trigger) (*Result, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	res, err := c.buildFor(ctx, trigger)
+	if err != nil {
+		// The go command's $WORK is in the build's tree.
+		return nil, c.classify(err, c.opts.CodegenDir)
+	}
+	return res, nil
+}
+
+// buildFor is BuildFor, with c.mu held.
+func (c *Compiler) buildFor(ctx context.Context, trigger *hot_manifest.Trigger) (*Result, error) {
 	if c.opts.OutputDir == "" {
 		return nil, errors.New("compiler: no output dir given: set the plugins directory to publish to")
+	}
+	if !c.swept {
+		c.sweep()
+		c.swept = true
 	}
 	res := &Result{}
 	start := time.Now()
@@ -464,7 +515,9 @@ func (c *Compiler) BuildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 	name := expandHash(c.opts.OutputName, p.hash)
 	final := filepath.Join(c.opts.OutputDir, name)
 	le := c.le.WithField("plugin-path", final).WithField("build-hash", p.hash)
-	if prev, err := hot_manifest.ReadBuild(final); err == nil && prev.BuildHash == p.hash {
+	// Only a regular build manifest of sane size is read (publishedBy): a
+	// FIFO there must not block the compiler.
+	if prev, ok := publishedBy(final, c.opts.BinaryID, c.opts.OutputName); ok && prev.BuildHash == p.hash {
 		if _, err := os.Stat(final); err == nil {
 			// The host may have been rebuilt since: the plugin must still fit.
 			if err := checkHost(c.preflight, final, final); err == nil {
@@ -477,7 +530,23 @@ func (c *Compiler) BuildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 	}
 
 	start = time.Now()
-	t, err := c.generate(ctx, p, true)
+	units := unitsDir(c.opts.CodegenDir)
+	if err := ensureOwned(units, "units dir"); err != nil {
+		return nil, err
+	}
+	// Hold the units this build writes or reuses until its go build is
+	// done: no other build removes them meanwhile (lock.go).
+	inUse, err := lockFile(unitsLock(units), false, true)
+	if err != nil {
+		return nil, fmt.Errorf("codegen: %w", err)
+	}
+	release := sync.OnceFunc(inUse.unlock)
+	defer release()
+	dir, err := newBuildDir(c.opts.CodegenDir)
+	if err != nil {
+		return nil, err
+	}
+	t, err := c.generate(ctx, p, dir, true)
 	if t != nil {
 		if c.opts.KeepCodegen {
 			res.CodegenDir = t.Dir
@@ -506,7 +575,12 @@ func (c *Compiler) BuildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 		le.WithField("codegen-dir", t.Dir).Info("building plugin")
 		c.built = true
 	}
-	if err := goBuild(ctx, c.goTool.path, t, p.flags, buildEnv(p.env, t.GoWork), tmp, p.analysis.All(), c.opts.BinaryID, le, c.opts.Progress); err != nil {
+	gotmp := goTmpDir(t)
+	if err := os.Mkdir(gotmp, 0o755); err != nil {
+		return nil, fmt.Errorf("codegen: %w", err)
+	}
+	env := append(buildEnv(p.env, t.GoWork), "GOTMPDIR="+gotmp)
+	if err := goBuild(ctx, c.goTool.path, t, p.flags, env, tmp, p.analysis.All(), c.opts.BinaryID, le, c.opts.Progress); err != nil {
 		return nil, err
 	}
 	res.Timings.Build = time.Since(start)
@@ -527,22 +601,13 @@ func (c *Compiler) BuildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 		Publish:  time.Since(start),
 	}
 	m.PublishedAt = time.Now()
-	if err := publish(tmp, final, &m); err != nil {
+	if err := publish(tmp, final, &m, c.writeManifest); err != nil {
 		return nil, err
 	}
 	res.PluginPath, res.Build = final, &m
-	// Units this build did not use are for no later build either.
-	keep := make(map[string]bool, len(t.Units))
-	for _, ov := range t.Units {
-		keep[ov.Dir] = true
-	}
-	removeUnits(unitsDir(c.opts.CodegenDir), c.units, keep)
-	if c.units == nil {
-		pruneUnits(unitsDir(c.opts.CodegenDir), keep)
-	}
-	c.units = keep
+	c.dropUnits(units, t, release)
 	if !c.opts.NoCleanup {
-		removed, err := cleanup(c.opts.OutputDir, c.opts.OutputName, name)
+		removed, err := cleanup(c.opts.OutputDir, c.opts.BinaryID, c.opts.OutputName, name)
 		res.Removed = removed
 		if err != nil {
 			le.WithError(err).Warn("removing older builds failed")

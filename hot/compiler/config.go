@@ -28,7 +28,10 @@ func NewConfig() *Config {
 // binary ID and output name must name a file in the plugins dir that the
 // loader loads: no leading dot, no path separator, no "..", no control
 // characters, an output name ending in .cbus.so, and a plugin file name
-// of at most 233 bytes with {buildHash} expanded (a [*NameError]).
+// name whose longest temporary file name (that of its build manifest,
+// .tmp-<name>.cbus.json-<pid>-<random>) fits in 255 bytes, which allows
+// a binary ID of up to 195 bytes with the default output name (a
+// [*NameError]).
 func (c *Config) Validate() error {
 	if len(c.GetPackages()) == 0 {
 		return errors.New("packages: at least one package pattern is required")

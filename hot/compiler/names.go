@@ -88,11 +88,6 @@ func findBinaryID(goCmd, workDir string, patterns []string) (string, error) {
 	return DefaultBinaryID(importPath, modulePath), nil
 }
 
-// maxOutputNameLen is the longest plugin file name: hotbus writes it
-// through a temporary file ".tmp-<name>-<16 hex digits>" in the plugins
-// dir, and a file name has at most 255 bytes.
-const maxOutputNameLen = 255 - len(".tmp-") - 1 - 16
-
 // NameError is a binary ID or output name that can't name a plugin file.
 type NameError struct {
 	// Field is the setting ("pluginBinaryId", "outputName", or the
@@ -131,15 +126,15 @@ func checkNames(binaryID, outputName, idField, nameField string) error {
 	if !strings.HasSuffix(name, hot_plugin.PluginSuffix) {
 		return &NameError{Field: field, Value: name, Rule: "must end in " + hot_plugin.PluginSuffix + ": the loader loads only files with that suffix"}
 	}
-	if n := len(strings.ReplaceAll(name, BuildHashPlaceholder, strings.Repeat("0", buildHashLen))); n > maxOutputNameLen {
+	if longest := longestTempName(name); len(longest) > nameMax {
 		value := outputName
 		if field == idField {
 			value = binaryID
 		}
+		n := len(longest)
 		return &NameError{Field: field, Value: value, Rule: fmt.Sprintf(
-			"the plugin file name it gives, %s, is %d bytes long with {buildHash} expanded, and may be at most %d: "+
-				"it is written through a temporary file .tmp-<name>-<16 hex digits>, and a file name has at most 255 bytes; use a shorter one",
-			name, n, maxOutputNameLen)}
+			"the longest file name hotbus writes for it, %s (the temporary name of the build manifest of %s), is %d bytes, the limit is 255 (NAME_MAX): shorten the binary ID or the output name by %d bytes",
+			longest, expandHash(name, strings.Repeat("0", buildHashLen)), n, n-nameMax)}
 	}
 	return nil
 }

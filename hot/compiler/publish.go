@@ -1,13 +1,12 @@
 package hot_compiler
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
@@ -15,24 +14,24 @@ import (
 )
 
 // tempOutput returns a fresh temporary path for a plugin named name in
-// dir: atomicfile's naming, so scanners skip it.
+// dir: atomicfile's naming, so scanners skip it and a later compiler can
+// prove it stale once this process is gone (atomicfile.RemoveStale).
 func tempOutput(dir, name string) (string, error) {
-	var rnd [8]byte
-	if _, err := rand.Read(rnd[:]); err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, atomicfile.TempPrefix+name+"-"+hex.EncodeToString(rnd[:])), nil
+	return atomicfile.TempPath(filepath.Join(dir, name))
 }
 
-// publish writes the build manifest beside final, then renames the built
-// plugin at tmp to final: a scanner that sees the plugin finds its
-// manifest.
-func publish(tmp, final string, b *hot_manifest.Build) error {
+// publish writes the build manifest beside final with write (nil:
+// atomicfile.WriteFile), then renames the built plugin at tmp to final: a
+// scanner that sees the plugin finds its manifest.
+func publish(tmp, final string, b *hot_manifest.Build, write func(path string, data []byte, perm os.FileMode) error) error {
 	data, err := json.MarshalIndent(b, "", "  ")
 	if err != nil {
 		return fmt.Errorf("publish %s: encode build manifest: %w", final, err)
 	}
-	if err := atomicfile.WriteFile(hot_manifest.BuildPath(final), append(data, '\n'), 0o644); err != nil {
+	if write == nil {
+		write = atomicfile.WriteFile
+	}
+	if err := write(hot_manifest.BuildPath(final), append(data, '\n'), 0o644); err != nil {
 		return fmt.Errorf("publish %s: build manifest: %w", final, err)
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
@@ -51,13 +50,35 @@ func outputPattern(outputName string) *regexp.Regexp {
 	for i, p := range parts {
 		parts[i] = regexp.QuoteMeta(p)
 	}
-	return regexp.MustCompile("^" + strings.Join(parts, "[0-9a-f]+") + "$")
+	return regexp.MustCompile("^" + strings.Join(parts, "[0-9a-f]{"+strconv.Itoa(buildHashLen)+"}") + "$")
 }
 
-// cleanup removes the plugins in dir that match outputName's pattern,
-// other than keep, and their build manifests. It returns the removed
-// plugin paths.
-func cleanup(dir, outputName, keep string) ([]string, error) {
+// maxBuildManifestSize caps what the compiler reads of a build manifest: a
+// real one is a few KiB.
+const maxBuildManifestSize = 1 << 20
+
+// publishedBy returns the build manifest beside the plugin at path if it
+// proves the plugin is a build hotbus published for binaryID under the
+// output name outputName: the manifest is a regular file of sane size, of
+// that binary, and its build hash expands outputName to the plugin's name.
+func publishedBy(path, binaryID, outputName string) (*hot_manifest.Build, bool) {
+	fi, err := os.Lstat(hot_manifest.BuildPath(path))
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxBuildManifestSize {
+		return nil, false
+	}
+	b, err := hot_manifest.ReadBuild(path)
+	if err != nil || b.BinaryID != binaryID || b.BuildHash == "" || expandHash(outputName, b.BuildHash) != filepath.Base(path) {
+		return nil, false
+	}
+	return b, true
+}
+
+// cleanup removes the older builds of binaryID in dir, other than keep,
+// and their build manifests. An older build is a regular file whose name
+// matches outputName's pattern and whose build manifest proves hotbus
+// published it (publishedBy); any other file, such as a user's file named
+// like a build, is kept. It returns the removed plugin paths.
+func cleanup(dir, binaryID, outputName, keep string) ([]string, error) {
 	if !strings.Contains(outputName, BuildHashPlaceholder) {
 		return nil, nil
 	}
@@ -70,10 +91,13 @@ func cleanup(dir, outputName, keep string) ([]string, error) {
 	var errs []error
 	for _, e := range ents {
 		name := e.Name()
-		if name == keep || !re.MatchString(name) || e.IsDir() {
+		if name == keep || !re.MatchString(name) || !e.Type().IsRegular() {
 			continue
 		}
 		p := filepath.Join(dir, name)
+		if _, ok := publishedBy(p, binaryID, outputName); !ok {
+			continue
+		}
 		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
 			errs = append(errs, err)
 			continue

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,16 +23,23 @@ import (
 // edit to one package then changes the import path of that package and of
 // the packages importing it, and of nothing else: go build finds the
 // others in its cache (their copies stay at the same path, under the units
-// dir beside the codegen dir), and the loader finds them already loaded
+// dir inside the codegen dir), and the loader finds them already loaded
 // from the previous build with the same linker hash, which the Go runtime
 // accepts. Packages of modules with copied internal packages keep the
 // per-build prefix: an internal package can only be imported from its own
 // module tree.
 
-// unitsDir returns where the units of the codegen dir live.
+// unitsDir returns where the units of the codegen dir live: inside it,
+// never beside it (a path next to one the user chose may be the user's).
+// The name can't be a build tree's: those are "<prefix>-<hash>" or
+// "build-<pid>-<random>".
 func unitsDir(codegenDir string) string {
-	return codegenDir + "-units"
+	return filepath.Join(codegenDir, "units")
 }
+
+// unitDirName matches the names of the unit prefix dirs under the units
+// dir: "<BuildPrefix>-<hash>" (a build prefix has no dot).
+var unitDirName = regexp.MustCompile(`^[^.]+-[0-9a-f]{` + strconv.Itoa(prefixHashLen) + `}$`)
 
 // planUnits returns the overlay of every package that is copied as a unit,
 // by import path, with Dir under root. in gives the inputs every unit
@@ -194,11 +203,17 @@ func (t *Tree) recordUnitFiles(ov *Overlay, p *HotPackage) {
 	}
 }
 
-// removeUnits removes the unit dirs in old that are not in keep, and
-// their parents under root that are left empty.
+// removeUnits removes the unit dirs in old (written by this process)
+// that are not in keep, and their parents under root that are left empty.
+// Nothing is removed unless root is hotbus's (owned.go) and the dir is a
+// unit's, under root.
 func removeUnits(root string, old, keep map[string]bool) {
+	if !isOwned(root) {
+		return
+	}
 	for dir := range old {
-		if keep[dir] {
+		rel, err := filepath.Rel(root, dir)
+		if keep[dir] || err != nil || !unitDirName.MatchString(strings.SplitN(filepath.ToSlash(rel), "/", 2)[0]) {
 			continue
 		}
 		_ = os.RemoveAll(dir)
@@ -215,8 +230,12 @@ func removeUnits(root string, old, keep map[string]bool) {
 const unitMaxAge = 24 * time.Hour
 
 // pruneUnits removes the unit prefix dirs under root that no build has
-// used for unitMaxAge, except those in keep.
+// used for unitMaxAge, except those in keep. It prunes nothing unless root
+// is hotbus's (owned.go), and only directories named as unit prefixes.
 func pruneUnits(root string, keep map[string]bool) {
+	if !isOwned(root) {
+		return
+	}
 	ents, err := os.ReadDir(root)
 	if err != nil {
 		return
@@ -228,11 +247,42 @@ func pruneUnits(root string, keep map[string]bool) {
 		}
 	}
 	for _, e := range ents {
-		if kept[e.Name()] {
+		if kept[e.Name()] || !e.IsDir() || !unitDirName.MatchString(e.Name()) {
 			continue
 		}
 		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > unitMaxAge {
 			_ = os.RemoveAll(filepath.Join(root, e.Name()))
 		}
 	}
+}
+
+// dropUnits removes, after a published build that used the units of t,
+// the units this process used before and t did not (they are for no later
+// build either), and once per compiler the units nobody used for
+// unitMaxAge. release drops the build's shared lock on the units dir
+// first; removal then runs only under the exclusive lock, taken without
+// waiting: while another build holds the units, they are removed after a
+// later build instead.
+func (c *Compiler) dropUnits(root string, t *Tree, release func()) {
+	keep := make(map[string]bool, len(t.Units))
+	for _, ov := range t.Units {
+		keep[ov.Dir] = true
+	}
+	release()
+	excl, err := lockFile(unitsLock(root), true, false)
+	if err != nil {
+		for dir := range c.units {
+			keep[dir] = true
+		}
+		c.units = keep
+		c.le.WithError(err).Debug("units dir in use: removing unused units after a later build")
+		return
+	}
+	defer excl.unlock()
+	removeUnits(root, c.units, keep)
+	if !c.pruned {
+		pruneUnits(root, keep)
+		c.pruned = true
+	}
+	c.units = keep
 }

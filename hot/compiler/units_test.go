@@ -3,9 +3,11 @@ package hot_compiler
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/sirupsen/logrus"
 	"golang.org/x/tools/go/packages"
 )
 
@@ -81,22 +83,119 @@ func TestModulesWithInternalPackagesAreNotUnits(t *testing.T) {
 }
 
 // TestUnitsUnusedForADayArePruned proves that stale units of other
-// processes go, and units in use or recent stay.
+// processes go, and units in use or recent stay, as do entries of the
+// units dir that hotbus did not name.
 func TestUnitsUnusedForADayArePruned(t *testing.T) {
-	root := t.TempDir()
+	root := filepath.Join(t.TempDir(), "units")
+	if err := ensureOwned(root, "units dir"); err != nil {
+		t.Fatal(err)
+	}
 	old := time.Now().Add(-2 * unitMaxAge)
-	for _, name := range []string{"hotbus-old", "hotbus-inuse", "hotbus-recent"} {
+	names := []string{"hotbus-0000000000aa", "hotbus-0000000000bb", "hotbus-0000000000cc", "my-notes", "hotbus-notahash"}
+	for _, name := range names {
 		write(t, filepath.Join(root, name, "example.com", "m"), "go.mod", "module "+name+"/example.com/m\n")
-		if name != "hotbus-recent" {
+		if name != "hotbus-0000000000cc" {
 			if err := os.Chtimes(filepath.Join(root, name), old, old); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	pruneUnits(root, map[string]bool{filepath.Join(root, "hotbus-inuse", "example.com", "m"): true})
-	for name, want := range map[string]bool{"hotbus-old": false, "hotbus-inuse": true, "hotbus-recent": true} {
+	pruneUnits(root, map[string]bool{filepath.Join(root, "hotbus-0000000000bb", "example.com", "m"): true})
+	for name, want := range map[string]bool{
+		"hotbus-0000000000aa": false, // old, unused
+		"hotbus-0000000000bb": true,  // in use
+		"hotbus-0000000000cc": true,  // recent
+		"my-notes":            true,  // not a name hotbus makes
+		"hotbus-notahash":     true,
+		ownedMarker:           true,
+	} {
 		if _, err := os.Stat(filepath.Join(root, name)); (err == nil) != want {
 			t.Errorf("%s kept = %v, want %v", name, err == nil, want)
 		}
+	}
+}
+
+// TestAnUnmarkedUnitsDirIsNeverPruned proves that a directory without
+// hotbus's marker loses nothing, even entries named like units, old and
+// unused, and even when named in a removeUnits call.
+func TestAnUnmarkedUnitsDirIsNeverPruned(t *testing.T) {
+	root := t.TempDir()
+	old := time.Now().Add(-2 * unitMaxAge)
+	for _, name := range []string{"hotbus-0000000000aa", "my-notes"} {
+		write(t, filepath.Join(root, name), "keep.txt", "the user's\n")
+		if err := os.Chtimes(filepath.Join(root, name), old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pruneUnits(root, nil)
+	removeUnits(root, map[string]bool{filepath.Join(root, "hotbus-0000000000aa"): true}, nil)
+	for _, name := range []string{"hotbus-0000000000aa", "my-notes"} {
+		if _, err := os.Stat(filepath.Join(root, name, "keep.txt")); err != nil {
+			t.Errorf("the user's file was removed: %v", err)
+		}
+	}
+}
+
+// TestEnsureOwnedRefusesAUsersDir proves that hotbus creates its dirs
+// with the marker, adopts an empty dir, and refuses a dir with something
+// of the user's in it, naming the dir and the marker.
+func TestEnsureOwnedRefusesAUsersDir(t *testing.T) {
+	base := t.TempDir()
+	created := filepath.Join(base, "created")
+	if err := ensureOwned(created, "units dir"); err != nil || !isOwned(created) {
+		t.Errorf("a new dir: %v, owned %v", err, isOwned(created))
+	}
+	empty := filepath.Join(base, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := ensureOwned(empty, "units dir"); err != nil || !isOwned(empty) {
+		t.Errorf("an empty dir: %v, owned %v", err, isOwned(empty))
+	}
+	users := filepath.Join(base, "users")
+	write(t, users, "keep.txt", "the user's\n")
+	err := ensureOwned(users, "units dir")
+	if err == nil || !strings.Contains(err.Error(), users) || !strings.Contains(err.Error(), ownedMarker) {
+		t.Errorf("a user's dir: error %v, want one naming %s and %s", err, users, ownedMarker)
+	}
+	if err := removeOwned(users); err == nil {
+		t.Error("removeOwned removed a dir without the marker")
+	}
+	if _, err := os.Stat(filepath.Join(users, "keep.txt")); err != nil || isOwned(users) {
+		t.Errorf("the user's dir was changed: %v, owned %v", err, isOwned(users))
+	}
+}
+
+// TestUnitsInUseByAnotherBuildAreKept proves that a build does not remove
+// its old units while another build (here, a shared lock of the units
+// dir, as a build of another process holds) may be using them, and
+// removes them after a later build once nobody holds the dir.
+func TestUnitsInUseByAnotherBuildAreKept(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "units")
+	if err := ensureOwned(root, "units dir"); err != nil {
+		t.Fatal(err)
+	}
+	oldUnit := filepath.Join(root, "hotbus-0000000000aa", "example.com", "m")
+	newUnit := filepath.Join(root, "hotbus-0000000000bb", "example.com", "m")
+	write(t, oldUnit, "go.mod", "module hotbus-0000000000aa/example.com/m\n")
+	write(t, newUnit, "go.mod", "module hotbus-0000000000bb/example.com/m\n")
+	c := &Compiler{le: logrus.NewEntry(logrus.New()), units: map[string]bool{oldUnit: true}, pruned: true}
+	tree := &Tree{Units: map[string]*Overlay{"example.com/m": {Dir: newUnit}}}
+
+	other, err := lockFile(unitsLock(root), false, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.dropUnits(root, tree, func() {})
+	if _, err := os.Stat(oldUnit); err != nil {
+		t.Fatalf("a unit another build may use was removed: %v", err)
+	}
+	other.unlock()
+	c.dropUnits(root, tree, func() {})
+	if _, err := os.Stat(oldUnit); err == nil {
+		t.Error("the unused unit was not removed once the units dir was free")
+	}
+	if _, err := os.Stat(newUnit); err != nil {
+		t.Errorf("the unit in use was removed: %v", err)
 	}
 }

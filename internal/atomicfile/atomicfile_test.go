@@ -4,7 +4,11 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -107,5 +111,81 @@ func TestCopyMissingSourceWritesNothing(t *testing.T) {
 	}
 	if names := entries(t, dir); len(names) != 0 {
 		t.Errorf("dir holds %v, want nothing", names)
+	}
+}
+
+// deadPid returns the pid of a process that has exited and been reaped.
+func deadPid(t *testing.T) int {
+	t.Helper()
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skipf("no true command to get a dead pid: %v", err)
+	}
+	return cmd.Process.Pid
+}
+
+// TestTempNamesCarryTheWriter proves that a temporary file is named
+// after its target and this process's pid, as ParseTemp reads it.
+func TestTempNamesCarryTheWriter(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x-0123.cbus.so")
+	err := Write(path, 0o644, func(io.Writer) error {
+		names := entries(t, dir)
+		if len(names) != 1 {
+			t.Fatalf("dir holds %v while writing, want the temporary file", names)
+		}
+		target, pid, ok := ParseTemp(names[0])
+		if !ok || target != "x-0123.cbus.so" || pid != os.Getpid() {
+			t.Errorf("ParseTemp(%s) = %q, %d, %v; want x-0123.cbus.so, %d", names[0], target, pid, ok, os.Getpid())
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRemoveStaleRemovesOnlyFilesOfGoneWriters proves that a temporary
+// file of a process that is gone is removed, and that a live writer's
+// file, names that are not exactly this package's and a directory named
+// like a temporary file stay.
+func TestRemoveStaleRemovesOnlyFilesOfGoneWriters(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("WriterGone can't tell off unix")
+	}
+	dir := t.TempDir()
+	dead := strconv.Itoa(deadPid(t))
+	live := strconv.Itoa(os.Getpid())
+	const rnd = "0123456789abcdef"
+	stale := TempPrefix + "x-0123.cbus.so-" + dead + "-" + rnd
+	kept := []string{
+		TempPrefix + "x-0123.cbus.so-" + live + "-" + rnd, // written now
+		TempPrefix + "x-0123.cbus.so-" + dead + "-" + rnd[:15],
+		TempPrefix + "x-0123.cbus.so-" + dead + "-" + rnd + ".bak",
+		TempPrefix + "x-0123.cbus.so-" + dead + "-0123456789ABCDEF",
+		TempPrefix + "x-0123.cbus.so-" + rnd,
+		"tmp-x-0123.cbus.so-" + dead + "-" + rnd,
+		"notes.txt",
+	}
+	for _, n := range append([]string{stale}, kept...) {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	staleDir := TempPrefix + "y.cbus.so-" + dead + "-" + rnd
+	if err := os.Mkdir(filepath.Join(dir, staleDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	removed, err := RemoveStale(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(removed) != 1 || removed[0] != filepath.Join(dir, stale) {
+		t.Errorf("removed %v, want only %s", removed, stale)
+	}
+	want := append(kept, staleDir)
+	slices.Sort(want)
+	if got := entries(t, dir); !slices.Equal(got, want) {
+		t.Errorf("left %v, want %v", got, want)
 	}
 }

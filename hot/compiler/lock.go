@@ -1,0 +1,34 @@
+package hot_compiler
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+)
+
+// Processes that share a codegen dir (two daemons on the same sources,
+// with the default codegen dir) never write the same tree: each build
+// generates into a tree of its own, "build-<pid>-<random>" (workdir.go).
+// What they do share is the units dir, whose copies are written once,
+// atomically, at a path fixed by their content (units.go). A build holds a
+// shared lock on the units dir from before it writes or reuses a unit
+// until its go build is done; units are removed only under the exclusive
+// lock, taken without waiting: when another build holds the shared lock,
+// removal waits for a later build.
+
+// fileLock is a held lock (lock_unix.go, lock_other.go).
+type fileLock struct {
+	f *os.File
+}
+
+// errLocked is a lock held by someone else.
+var errLocked = errors.New("locked by another build")
+
+// unitsLockName is the lock file in the units dir; a dot name, which
+// pruning never matches.
+const unitsLockName = ".hotbus-lock"
+
+// unitsLock returns the lock file of the units dir root.
+func unitsLock(root string) string {
+	return filepath.Join(root, unitsLockName)
+}

@@ -1,0 +1,84 @@
+package hot_compiler
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/hotbus/hotbus/internal/atomicfile"
+)
+
+// Each build generates its tree into a dir of its own in the codegen dir,
+// "build-<pid>-<random>", marked as hotbus's (owned.go) and removed when
+// the build ends: two processes sharing a codegen dir never write the same
+// tree, and the pid tells, after a crash, whether its writer is gone.
+
+// buildDirName matches the names of build trees: the writer's pid and a
+// random part.
+var buildDirName = regexp.MustCompile(`^build-([1-9][0-9]*)-[0-9a-f]{12}$`)
+
+// newBuildDir creates a new build tree dir in codegenDir.
+func newBuildDir(codegenDir string) (string, error) {
+	var rnd [6]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return "", fmt.Errorf("codegen: %w", err)
+	}
+	dir := filepath.Join(codegenDir, "build-"+strconv.Itoa(os.Getpid())+"-"+hex.EncodeToString(rnd[:]))
+	if err := createOwned(dir); err != nil {
+		return "", fmt.Errorf("codegen: create the build tree %s: %w", dir, err)
+	}
+	return dir, nil
+}
+
+// buildWaitDelay bounds how long a canceled go command's output is waited
+// for once its process group was killed.
+const buildWaitDelay = 5 * time.Second
+
+// goTmpDir returns the go command's temp dir (GOTMPDIR, where its $WORK
+// goes) inside the tree of a build, so that what a killed build's go
+// command leaves is removed with the tree.
+func goTmpDir(t *Tree) string {
+	return filepath.Join(t.Dir, ".gotmp")
+}
+
+// sweep removes what compilers that were killed left behind: temporary
+// plugin and manifest files in the output dir and build trees in the
+// codegen dir, each only when its name is hotbus's, it carries the pid of
+// its writer and no process has that pid any more (and, for a tree, it
+// holds hotbus's marker). A compiler sweeps before its first build.
+func (c *Compiler) sweep() {
+	removed, err := atomicfile.RemoveStale(c.opts.OutputDir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		c.le.WithError(err).Warn("can't remove the temporary files stopped builds left in the plugins dir")
+	}
+	for _, p := range removed {
+		c.le.WithField("path", p).Info("removed a temporary file that a stopped build left")
+	}
+	ents, err := os.ReadDir(c.opts.CodegenDir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		m := buildDirName.FindStringSubmatch(e.Name())
+		if m == nil || !e.IsDir() {
+			continue
+		}
+		pid, err := strconv.Atoi(m[1])
+		dir := filepath.Join(c.opts.CodegenDir, e.Name())
+		if err != nil || !atomicfile.WriterGone(pid) || !isOwned(dir) {
+			continue
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			c.le.WithError(err).WithField("codegen-dir", dir).Warn("can't remove the build tree a stopped build left")
+			continue
+		}
+		c.le.WithField("codegen-dir", dir).Info("removed the build tree a stopped build left")
+	}
+}

@@ -27,7 +27,7 @@ func NewConfig() *Config {
 // Validate checks the config without touching the file system. The
 // binary ID and output name must name a file in the plugins dir that the
 // loader loads: no leading dot, no path separator, no "..", no control
-// characters, an output name ending in .cbus.so, and a plugin file name
+// characters, an output name ending in .cbus.so, and a plugin file
 // name whose longest temporary file name (that of its build manifest,
 // .tmp-<name>.cbus.json-<pid>-<random>) fits in 255 bytes, which allows
 // a binary ID of up to 195 bytes with the default output name (a

@@ -278,8 +278,8 @@ func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
 		}
 		c.goTool = t
 	}
-	flags := host.BuildFlags()
-	env := host.BuildEnv()
+	flags := pluginFlags(host)
+	env := hostEnv(host)
 	c.le.WithField("packages", strings.Join(c.opts.Packages, " ")).Debug("analyzing hot packages")
 	var tags []string
 	for _, f := range flags {
@@ -312,7 +312,7 @@ func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
 	if c.hostPkgs == nil {
 		ph, err := preflightHost(host)
 		if err != nil {
-			return nil, fmt.Errorf("host %s: %w", host.name(), err)
+			return nil, fmt.Errorf("host %s: %w", host.Name(), err)
 		}
 		pkgs, err := hostPackages(host, ph)
 		if err != nil {
@@ -327,7 +327,7 @@ func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
 		c.watch = watchFiles(a)
 		c.record = recordAnalysis(a, c.watch, pre)
 	}
-	pins := host.Pins()
+	pins := hostPins(host)
 	hash, err := buildHash(hashInputs{
 		goVersion: host.GoVersion, flags: flags, env: env,
 		binaryID: c.opts.BinaryID, binaryVersion: c.opts.BinaryVersion,

@@ -125,13 +125,16 @@ func TestHostBuildFlagsMirrorSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := h.BuildFlags(), []string{"-buildmode=plugin", "-tags=controllerbus_hot_plugin,netgo,extra", "-trimpath", "-race"}; !slices.Equal(got, want) {
-		t.Errorf("BuildFlags() = %v, want %v", got, want)
+	if got, want := pluginFlags(h), []string{"-buildmode=plugin", "-race", "-tags=controllerbus_hot_plugin,netgo,extra", "-trimpath"}; !slices.Equal(got, want) {
+		t.Errorf("pluginFlags() = %v, want %v", got, want)
 	}
-	if got, want := h.BuildEnv(), []string{"CGO_ENABLED=1", "GOAMD64=v3"}; !slices.Equal(got, want) {
-		t.Errorf("BuildEnv() = %v, want %v", got, want)
+	if got, want := hostEnv(h), []string{"CGO_ENABLED=1", "GOAMD64=v3"}; !slices.Equal(got, want) {
+		t.Errorf("hostEnv() = %v, want %v", got, want)
 	}
-	if _, err := newHost("", &debug.BuildInfo{Main: debug.Module{Path: "x"}, Settings: []debug.BuildSetting{{Key: "CGO_ENABLED", Value: "0"}}}); err == nil {
-		t.Error("a host without cgo was accepted")
+	if _, err := newHost("", &debug.BuildInfo{Main: debug.Module{Path: "x"}, Settings: []debug.BuildSetting{{Key: "CGO_ENABLED", Value: "0"}}}); err == nil || !strings.Contains(err.Error(), "CGO_ENABLED=0") {
+		t.Errorf("a host without cgo: got %v, want an error naming CGO_ENABLED=0", err)
+	}
+	if _, err := newHost("", &debug.BuildInfo{}); err == nil || !strings.Contains(err.Error(), "no main module") {
+		t.Errorf("a host without a main module: got %v, want an error saying so", err)
 	}
 }

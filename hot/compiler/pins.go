@@ -107,7 +107,7 @@ func planModules(host *Host, a *Analysis, t *Tree, hostDir func(path, replace st
 	}
 	// A host built from its vendor directory without -trimpath: the
 	// plugin uses the same directory (below), not the modules' own.
-	vendored := host.Vendored() && host.Settings["-trimpath"] != "true"
+	vendored := hostVendored(host) && host.Settings["-trimpath"] != "true"
 	// The host's dependencies.
 	for _, d := range host.Deps {
 		if d.Path == host.Main.Path {
@@ -351,9 +351,9 @@ func origins(host *Host, a *Analysis, t *Tree, reqs map[string]ModReq) map[strin
 	for path, r := range reqs {
 		switch {
 		case path == host.Main.Path:
-			out[path] = "the host's main module " + path + " (build info of host " + host.name() + ")"
+			out[path] = "the host's main module " + path + " (build info of host " + host.Name() + ")"
 		case host.Dep(path) != nil:
-			out[path] = "module " + path + " " + r.Version + " as the host was built with it (build info of host " + host.name() + ")"
+			out[path] = "module " + path + " " + r.Version + " as the host was built with it (build info of host " + host.Name() + ")"
 		case a.Modules[path] != nil:
 			out[path] = "module " + path + " that the hot packages import" + goModNote(a.Modules[path])
 		}

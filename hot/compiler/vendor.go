@@ -25,10 +25,10 @@ import (
 // vendorOverlayName is the overlay file of a tree, in Tree.Dir.
 const vendorOverlayName = "vendor-overlay.json"
 
-// Vendored reports whether the host was built in vendor mode: build info
+// hostVendored reports whether the host was built in vendor mode: build info
 // records the modules of a vendor directory without their go.sum hashes,
 // which a module-mode build always has for a module it downloaded.
-func (h *Host) Vendored() bool {
+func hostVendored(h *Host) bool {
 	for _, d := range h.Deps {
 		if d.Replace == nil && d.Version != "" && d.Version != develVersion && d.Sum == "" {
 			return true
@@ -57,7 +57,7 @@ func planVendor(host *Host, mainDir string, reqs map[string]ModReq) (*vendorPlan
 	if err != nil {
 		return nil, fmt.Errorf("host %s was built from a vendor directory without -trimpath: its packages can only be matched "+
 			"by building the plugin from the same vendor directory, and %w; run go mod vendor in %s, or build the host with -trimpath",
-			host.name(), err, mainDir)
+			host.Name(), err, mainDir)
 	}
 	vp := &vendorPlan{dir: dir, goMods: map[string][]byte{}}
 	for _, d := range host.Deps {
@@ -68,7 +68,7 @@ func planVendor(host *Host, mainDir string, reqs map[string]ModReq) (*vendorPlan
 		if !ok {
 			return nil, fmt.Errorf("host %s was built from a vendor directory without -trimpath, but %s does not list module %s "+
 				"it linked: the vendor directory changed since the host was built; rebuild the host, or build it with -trimpath",
-				host.name(), txt, d.Path)
+				host.Name(), txt, d.Path)
 		}
 		mdir := filepath.Join(dir, filepath.FromSlash(d.Path))
 		r := reqs[d.Path]

@@ -48,12 +48,10 @@ func pinString(version, replace string) string {
 // checkHost asks preflight whether the host would load the plugin: the
 // runtime's own package hash comparison. A package shared with the host
 // whose source was edited since the host was built fails here, named.
-// preflightHost reads the host for preflight.
+// preflightHost is the host for preflight: the build info the compiler
+// read, and the executable's package hashes.
 func preflightHost(host *Host) (*preflight.Host, error) {
-	if host.Binary == "" {
-		return preflight.CurrentHost()
-	}
-	return preflight.ReadHost(host.Binary)
+	return preflight.NewHost(host)
 }
 
 // hostPackages returns the import paths of the packages linked into the
@@ -61,7 +59,7 @@ func preflightHost(host *Host) (*preflight.Host, error) {
 func hostPackages(host *Host, ph *preflight.Host) (map[string]bool, error) {
 	hashes, err := ph.PkgHashes()
 	if err != nil {
-		return nil, fmt.Errorf("host %s: list its packages: %w", host.name(), err)
+		return nil, fmt.Errorf("host %s: list its packages: %w", host.Name(), err)
 	}
 	pkgs := make(map[string]bool, len(hashes))
 	for p := range hashes {

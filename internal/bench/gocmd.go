@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hotbus/hotbus/internal/preflight"
+	"github.com/hotbus/hotbus/internal/hostinfo"
 )
 
 // goEnv is the environment of the bench's own go commands: offline, in
@@ -33,13 +33,13 @@ func goEnv(bi *debug.BuildInfo, gocache string) []string {
 	if gocache != "" {
 		env = append(env, "GOCACHE="+gocache)
 	}
-	return append(env, preflight.BuildEnv(bi)...)
+	return append(env, hostinfo.Env(bi)...)
 }
 
 // goBuild runs go build with the host's flags in the module dir mod,
 // building pkgDir to out, and returns how long it took.
 func goBuild(ctx context.Context, bi *debug.BuildInfo, gocache, mod, pkgDir, out string, plugin bool) (time.Duration, error) {
-	args := append([]string{"build"}, preflight.BuildFlags(bi)...)
+	args := append([]string{"build"}, hostinfo.Flags(bi)...)
 	if plugin {
 		args = append(args, "-buildmode=plugin")
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
+	"github.com/hotbus/hotbus/internal/hostinfo"
 )
 
 // Error is a plugin the runtime would refuse, or could not be checked.
@@ -78,33 +79,11 @@ func show(v string) string {
 	return fmt.Sprintf("%q", v)
 }
 
-// setting is a build setting that must match, with its default.
-type setting struct {
-	key, def, fix string
-}
-
-// settings are the build settings that change the code of shared packages.
-var settings = []setting{
-	{"-trimpath", "false", "build the plugin with -trimpath exactly when the host was"},
-	{"-tags", "", "build the plugin with the host's -tags"},
-	{"CGO_ENABLED", "", "build the plugin with the host's CGO_ENABLED"},
-	{"GOOS", "", "build the plugin for the host's GOOS"},
-	{"GOARCH", "", "build the plugin for the host's GOARCH"},
-	{"GOAMD64", "", "build the plugin with the host's GOAMD64"},
-	{"GOARM64", "", "build the plugin with the host's GOARM64"},
-	{"GOARM", "", "build the plugin with the host's GOARM"},
-	{"GO386", "", "build the plugin with the host's GO386"},
-	{"-race", "false", "build the plugin with -race exactly when the host was"},
-	{"-msan", "false", "build the plugin with -msan exactly when the host was"},
-	{"-asan", "false", "build the plugin with -asan exactly when the host was"},
-	{"-gcflags", "", "build the plugin with the host's -gcflags"},
-	{"-compiler", "gc", "build the plugin with the host's compiler"},
-	{"GOEXPERIMENT", "", "build the plugin with the host's GOEXPERIMENT"},
-}
-
 // Compare lists the build settings and module versions that differ between
-// host and plugin build info: Go version, the settings above, and the
-// version or replacement of each module both contain. Either may be nil.
+// host and plugin build info: Go version, the settings of hostinfo's table
+// (the tag hot_plugin.BuildTag aside: it selects the generated file only),
+// and the version or replacement of each module both contain. Either may
+// be nil.
 func Compare(host, plugin *debug.BuildInfo) []Mismatch {
 	if host == nil || plugin == nil {
 		return nil
@@ -116,8 +95,7 @@ func Compare(host, plugin *debug.BuildInfo) []Mismatch {
 			Fix: "build the plugin with the Go toolchain that built the host (GOTOOLCHAIN=" + host.GoVersion + ")",
 		})
 	}
-	hs, ps := settingMap(host), settingMap(plugin)
-	if orDefault(hs, "-trimpath", "false") != "true" && vendorOnly(host, plugin) {
+	if hostinfo.Value(host, "-trimpath") != "true" && vendorOnly(host, plugin) {
 		out = append(out, Mismatch{
 			Item: "vendor directory", Host: "built from vendor/ (no go.sum hashes in its build info)", Plugin: "built from the module cache",
 			Fix: "a host built from a vendor directory without -trimpath compiled its dependencies from <module>/vendor/ paths, " +
@@ -125,15 +103,8 @@ func Compare(host, plugin *debug.BuildInfo) []Mismatch {
 				"or build the plugin with the hotbus compiler, which builds from the host's vendor directory",
 		})
 	}
-	for _, s := range settings {
-		hv, pv := orDefault(hs, s.key, s.def), orDefault(ps, s.key, s.def)
-		if s.key == "-tags" {
-			// The generated file's tag selects that file only.
-			hv, pv = withoutTag(hv, hot_plugin.BuildTag), withoutTag(pv, hot_plugin.BuildTag)
-		}
-		if hv != pv {
-			out = append(out, Mismatch{Item: s.key, Host: hv, Plugin: pv, Fix: s.fix})
-		}
+	for _, d := range hostinfo.Diff(host, plugin, hot_plugin.BuildTag) {
+		out = append(out, Mismatch{Item: d.Key, Host: d.Host, Plugin: d.Plugin, Fix: d.Fix})
 	}
 	hm, pm := moduleMap(host), moduleMap(plugin)
 	if len(host.Deps) == 0 && len(plugin.Deps) != 0 {
@@ -172,23 +143,6 @@ func Compare(host, plugin *debug.BuildInfo) []Mismatch {
 	return out
 }
 
-// settingMap returns the build settings by key.
-func settingMap(info *debug.BuildInfo) map[string]string {
-	m := make(map[string]string, len(info.Settings))
-	for _, s := range info.Settings {
-		m[s.Key] = s.Value
-	}
-	return m
-}
-
-// orDefault returns m[key], or def if unset or empty.
-func orDefault(m map[string]string, key, def string) string {
-	if v := m[key]; v != "" {
-		return v
-	}
-	return def
-}
-
 // moduleMap returns "version" or "version => replacement" by module path,
 // for the main module and every dependency.
 func moduleMap(info *debug.BuildInfo) map[string]string {
@@ -221,17 +175,6 @@ func sortedKeys(m map[string]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-// withoutTag returns the comma-separated tags without tag.
-func withoutTag(tags, tag string) string {
-	var out []string
-	for _, t := range strings.Split(tags, ",") {
-		if t = strings.TrimSpace(t); t != "" && t != tag {
-			out = append(out, t)
-		}
-	}
-	return strings.Join(out, ",")
 }
 
 // vendorOnly reports whether the host was built from a vendor directory

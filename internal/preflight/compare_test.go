@@ -53,6 +53,16 @@ func TestCompare(t *testing.T) {
 		{"cgo", info("go1.26.8", base), info("go1.26.8", with("CGO_ENABLED", "0")), []string{"CGO_ENABLED|1|0"}},
 		{"goamd64", info("go1.26.8", base), info("go1.26.8", with("GOAMD64", "v3")), []string{"GOAMD64|v1|v3"}},
 		{"race", info("go1.26.8", with("-race", "true")), info("go1.26.8", base), []string{"-race|true|false"}},
+		// The lists before hostinfo's table missed these.
+		{"asmflags", info("go1.26.8", with("-asmflags", "-spectre=all")), info("go1.26.8", base), []string{"-asmflags|-spectre=all|"}},
+		{"cgo flags", info("go1.26.8", with("CGO_CFLAGS", "-O2 -g")), info("go1.26.8", with("CGO_CFLAGS", "-O0")), []string{"CGO_CFLAGS|-O2 -g|-O0"}},
+		{"goppc64", info("go1.26.8", with("GOPPC64", "power8")), info("go1.26.8", with("GOPPC64", "power9")), []string{"GOPPC64|power8|power9"}},
+		// -trimpath builds don't record the cgo flags: not a difference.
+		{
+			"cgo flags unrecorded", info("go1.26.8", with("CGO_CFLAGS", "-O2 -g")), info("go1.26.8", with("-trimpath", "true")),
+			[]string{"-trimpath|false|true"},
+		},
+		{"tag order", info("go1.26.8", with("-tags", "a,b")), info("go1.26.8", with("-tags", "b,a")), nil},
 		{
 			"module version", info("go1.26.8", base, "a.com/x v1.0.0", "b.com/y v2.0.0"),
 			info("go1.26.8", base, "a.com/x v1.1.0", "c.com/z v1.0.0"),
@@ -97,18 +107,6 @@ func TestErrorMessage(t *testing.T) {
 	e.Mismatches = nil
 	if got := e.Error(); !strings.Contains(got, "the sources differ") {
 		t.Errorf("no explanation without mismatches: %s", got)
-	}
-}
-
-func TestBuildFlags(t *testing.T) {
-	bi := info("go1.26.8", map[string]string{
-		"-trimpath": "true", "-race": "false", "-tags": "x", "CGO_ENABLED": "1", "GOAMD64": "v2", "-buildmode": "exe",
-	})
-	if got, want := BuildFlags(bi), []string{"-trimpath", "-tags=x"}; !slices.Equal(got, want) {
-		t.Errorf("BuildFlags = %q, want %q", got, want)
-	}
-	if got, want := BuildEnv(bi), []string{"CGO_ENABLED=1", "GOAMD64=v2"}; !slices.Equal(got, want) {
-		t.Errorf("BuildEnv = %q, want %q", got, want)
 	}
 }
 

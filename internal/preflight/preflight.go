@@ -9,8 +9,9 @@
 // plugin when any package it shares with what is already loaded (the host,
 // and plugins opened before) has another fingerprint. [Check] compares the
 // same symbols with debug/elf. The explanation comes from build info: the
-// Go version, -trimpath, -tags, CGO_ENABLED, GOARCH/GOAMD64, -race and the
-// version or replacement of every module both binaries contain.
+// Go version, the build settings of hostinfo's table (-trimpath, -tags,
+// CGO_ENABLED, GOARCH/GOAMD64, -race, ...) and the version or replacement
+// of every module both binaries contain.
 //
 // Everything here is pure: it reads files and returns values.
 package preflight
@@ -26,6 +27,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/hotbus/hotbus/internal/hostinfo"
 )
 
 // PkgHashPrefix starts the name of the symbol that holds a package's
@@ -41,39 +44,45 @@ const pluginPathSymbol = "go:link.thispluginpath"
 // linked), so it can't load plugins at all.
 var ErrNoPluginSupport = errors.New("preflight: the host executable can't load plugins: it has no go:link.pkghash symbols (it does not import package \"plugin\", or was linked statically); import a plugin loader (hot/loader/filesystem) into the host and build it with cgo enabled")
 
-// Host is the executable plugins are loaded into.
+// Host is the executable plugins are loaded into: its build info (read
+// once, by hostinfo) and, read on first use, its package fingerprints.
 type Host struct {
+	*hostinfo.Host
 	// Path is the executable's path.
 	Path string
-	// Info is the executable's build info.
-	Info *debug.BuildInfo
 
 	once   sync.Once
 	hashes map[string][]byte
 	err    error
 }
 
+// NewHost describes the executable whose build info is h, for checks of
+// plugins against it.
+func NewHost(h *hostinfo.Host) (*Host, error) {
+	path, err := h.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("preflight: %w", err)
+	}
+	return &Host{Host: h, Path: path}, nil
+}
+
 // CurrentHost describes the running executable: os.Executable and
 // runtime/debug.ReadBuildInfo.
 func CurrentHost() (*Host, error) {
-	path, err := os.Executable()
+	h, err := hostinfo.Current()
 	if err != nil {
-		return nil, fmt.Errorf("preflight: find the host executable: %w", err)
+		return nil, fmt.Errorf("preflight: %w", err)
 	}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return nil, fmt.Errorf("preflight: host %s has no build info: build it with module support", path)
-	}
-	return &Host{Path: path, Info: info}, nil
+	return NewHost(h)
 }
 
 // ReadHost describes the executable at path, read with debug/buildinfo.
 func ReadHost(path string) (*Host, error) {
-	info, err := buildinfo.ReadFile(path)
+	h, err := hostinfo.Read(path)
 	if err != nil {
-		return nil, fmt.Errorf("preflight: read build info of host %s: %w", path, err)
+		return nil, fmt.Errorf("preflight: %w", err)
 	}
-	return &Host{Path: path, Info: info}, nil
+	return NewHost(h)
 }
 
 // PkgHashes returns the package fingerprints of the host executable,

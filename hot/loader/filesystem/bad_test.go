@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
+	"github.com/hotbus/hotbus/internal/hostinfo"
 	"github.com/hotbus/hotbus/internal/preflight"
 )
 
@@ -184,7 +185,7 @@ func TestPreflight(t *testing.T) {
 		t.Errorf("second plugin with one plugin path: got %v", err)
 	}
 	info, _ := debug.ReadBuildInfo()
-	if len(preflight.BuildEnv(info)) == 0 {
+	if len(hostinfo.Env(info)) == 0 {
 		t.Error("no build environment from the test binary's build info")
 	}
 }

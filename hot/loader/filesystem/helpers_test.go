@@ -28,7 +28,7 @@ import (
 	"github.com/hotbus/hotbus/hot/loader/filesystem/testdata/probe"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	"github.com/hotbus/hotbus/internal/atomicfile"
-	"github.com/hotbus/hotbus/internal/preflight"
+	"github.com/hotbus/hotbus/internal/hostinfo"
 	"github.com/sirupsen/logrus"
 )
 
@@ -75,7 +75,7 @@ func testBuildFlags(t *testing.T) (flags, env []string) {
 	if !ok {
 		t.Fatal("the test binary has no build info")
 	}
-	return preflight.BuildFlags(info), preflight.BuildEnv(info)
+	return hostinfo.Flags(info), hostinfo.Env(info)
 }
 
 // buildPlugin builds the test plugin main package testdata/plugins/<name>

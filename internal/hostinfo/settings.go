@@ -1,0 +1,228 @@
+package hostinfo
+
+import (
+	"runtime/debug"
+	"slices"
+	"strings"
+)
+
+// Source says how the go command is given a build setting.
+type Source int
+
+const (
+	// BoolFlag is a go build flag given alone when the setting is "true"
+	// (-trimpath, -race).
+	BoolFlag Source = iota
+	// ValueFlag is a go build flag with a value (-tags=a,b, -gcflags=...).
+	ValueFlag
+	// EnvVar is an environment variable of the go command (CGO_ENABLED,
+	// GOAMD64, ...).
+	EnvVar
+)
+
+// Setting is a build setting that a plugin must share with its host: it
+// changes how the packages both link are compiled, so a plugin built
+// without the host's value is refused by the Go runtime ("plugin was built
+// with a different version of package ...").
+type Setting struct {
+	// Key is the setting's key in debug.BuildInfo.Settings ("-trimpath",
+	// "CGO_ENABLED"): a go build flag's name, or an environment variable.
+	Key string
+	// Source is how the go command is given it.
+	Source Source
+	// Default is what the go command does when build info doesn't record
+	// the setting ("false" for -trimpath, "gc" for -compiler).
+	Default string
+	// Optional settings are recorded only by some builds: the go command
+	// leaves CGO_CFLAGS and the other cgo flags out of -trimpath builds.
+	// They are compared only when both builds record them.
+	Optional bool
+	// Fix says how to build a plugin whose value differs from the host's.
+	Fix string
+}
+
+// settings is the table: sorted by key as the go command records them.
+var settings = []Setting{
+	{Key: "-asan", Source: BoolFlag, Default: "false", Fix: "build the plugin with -asan exactly when the host was"},
+	{Key: "-asmflags", Source: ValueFlag, Fix: "build the plugin with the host's -asmflags"},
+	{Key: "-compiler", Source: ValueFlag, Default: "gc", Fix: "build the plugin with the host's compiler"},
+	{Key: "-gcflags", Source: ValueFlag, Fix: "build the plugin with the host's -gcflags"},
+	{Key: "-msan", Source: BoolFlag, Default: "false", Fix: "build the plugin with -msan exactly when the host was"},
+	{Key: "-race", Source: BoolFlag, Default: "false", Fix: "build the plugin with -race exactly when the host was"},
+	{Key: "-tags", Source: ValueFlag, Fix: "build the plugin with the host's -tags"},
+	{Key: "-trimpath", Source: BoolFlag, Default: "false", Fix: "build the plugin with -trimpath exactly when the host was"},
+	{Key: "CGO_CFLAGS", Source: EnvVar, Optional: true, Fix: "build the plugin with the host's CGO_CFLAGS"},
+	{Key: "CGO_CPPFLAGS", Source: EnvVar, Optional: true, Fix: "build the plugin with the host's CGO_CPPFLAGS"},
+	{Key: "CGO_CXXFLAGS", Source: EnvVar, Optional: true, Fix: "build the plugin with the host's CGO_CXXFLAGS"},
+	{Key: "CGO_ENABLED", Source: EnvVar, Fix: "build the plugin with the host's CGO_ENABLED"},
+	{Key: "CGO_LDFLAGS", Source: EnvVar, Optional: true, Fix: "build the plugin with the host's CGO_LDFLAGS"},
+	{Key: "GO386", Source: EnvVar, Fix: "build the plugin with the host's GO386"},
+	{Key: "GOAMD64", Source: EnvVar, Fix: "build the plugin with the host's GOAMD64"},
+	{Key: "GOARCH", Source: EnvVar, Fix: "build the plugin for the host's GOARCH"},
+	{Key: "GOARM", Source: EnvVar, Fix: "build the plugin with the host's GOARM"},
+	{Key: "GOARM64", Source: EnvVar, Fix: "build the plugin with the host's GOARM64"},
+	{Key: "GOEXPERIMENT", Source: EnvVar, Fix: "build the plugin with the host's GOEXPERIMENT"},
+	{Key: "GOFIPS140", Source: EnvVar, Fix: "build the plugin with the host's GOFIPS140 (it selects the crypto module)"},
+	{Key: "GOMIPS", Source: EnvVar, Fix: "build the plugin with the host's GOMIPS"},
+	{Key: "GOMIPS64", Source: EnvVar, Fix: "build the plugin with the host's GOMIPS64"},
+	{Key: "GOOS", Source: EnvVar, Fix: "build the plugin for the host's GOOS"},
+	{Key: "GOPPC64", Source: EnvVar, Fix: "build the plugin with the host's GOPPC64"},
+	{Key: "GORISCV64", Source: EnvVar, Fix: "build the plugin with the host's GORISCV64"},
+	{Key: "GOWASM", Source: EnvVar, Fix: "build the plugin with the host's GOWASM"},
+}
+
+// Settings returns the table of the build settings a plugin must share
+// with its host, sorted by key.
+func Settings() []Setting {
+	return slices.Clone(settings)
+}
+
+// lookup returns the table's setting with key.
+func lookup(key string) (Setting, bool) {
+	i := slices.IndexFunc(settings, func(s Setting) bool { return s.Key == key })
+	if i < 0 {
+		return Setting{}, false
+	}
+	return settings[i], true
+}
+
+// SettingMap returns the build settings of bi by key.
+func SettingMap(bi *debug.BuildInfo) map[string]string {
+	m := make(map[string]string, len(bi.Settings))
+	for _, s := range bi.Settings {
+		m[s.Key] = s.Value
+	}
+	return m
+}
+
+// recorded returns the value of key in bi, and whether bi records it.
+func recorded(bi *debug.BuildInfo, key string) (string, bool) {
+	for _, s := range bi.Settings {
+		if s.Key == key {
+			return s.Value, true
+		}
+	}
+	return "", false
+}
+
+// Value returns the value of the setting key in bi, or the setting's
+// default (see [Settings]) if bi doesn't record it or records it empty.
+func Value(bi *debug.BuildInfo, key string) string {
+	if v, _ := recorded(bi, key); v != "" {
+		return v
+	}
+	s, _ := lookup(key)
+	return s.Default
+}
+
+// Flags returns the go build flags that reproduce the settings bi
+// records, in the table's order: -trimpath, -race, -msan, -asan when
+// "true"; -tags, -gcflags, -asmflags and -compiler with their values when
+// not the default. extraTags come first in -tags, followed by bi's own
+// tags (each once). -buildmode, -o and the packages are the caller's.
+func Flags(bi *debug.BuildInfo, extraTags ...string) []string {
+	var flags []string
+	for _, s := range settings {
+		v := Value(bi, s.Key)
+		switch {
+		case s.Source == EnvVar:
+		case s.Key == "-tags":
+			if tags := joinTags(extraTags, v); tags != "" {
+				flags = append(flags, "-tags="+tags)
+			}
+		case s.Source == BoolFlag:
+			if v == "true" {
+				flags = append(flags, s.Key)
+			}
+		case v != s.Default:
+			flags = append(flags, s.Key+"="+v)
+		}
+	}
+	return flags
+}
+
+// Env returns the environment ("KEY=value", sorted by key) of a go
+// command that reproduces the settings bi records: CGO_ENABLED, the cgo
+// flags, GOOS, GOARCH and its level (GOAMD64, ...), GOEXPERIMENT,
+// GOFIPS140. Settings bi doesn't record are left out.
+func Env(bi *debug.BuildInfo) []string {
+	var env []string
+	for _, s := range settings {
+		if v, ok := recorded(bi, s.Key); ok && s.Source == EnvVar {
+			env = append(env, s.Key+"="+v)
+		}
+	}
+	return env
+}
+
+// EnvKeys returns the environment variables [Env] may set, sorted: a go
+// command's own environment should drop them before adding Env's.
+func EnvKeys() []string {
+	var keys []string
+	for _, s := range settings {
+		if s.Source == EnvVar {
+			keys = append(keys, s.Key)
+		}
+	}
+	return keys
+}
+
+// Difference is a setting whose value differs between two builds.
+type Difference struct {
+	// Setting is the table's row.
+	Setting
+	// Host and Plugin are the two values (defaults where unrecorded).
+	Host, Plugin string
+}
+
+// Diff returns the settings of the table whose values differ between the
+// host's build info and the plugin's, in the table's order. Tags in
+// ignoreTags (those that select a generated file only) are left out of
+// both -tags values, and the order of tags doesn't matter.
+func Diff(host, plugin *debug.BuildInfo, ignoreTags ...string) []Difference {
+	var out []Difference
+	for _, s := range settings {
+		_, hok := recorded(host, s.Key)
+		_, pok := recorded(plugin, s.Key)
+		if s.Optional && (!hok || !pok) {
+			continue
+		}
+		hv, pv := Value(host, s.Key), Value(plugin, s.Key)
+		same := hv == pv
+		if s.Key == "-tags" {
+			hv, pv = withoutTags(hv, ignoreTags), withoutTags(pv, ignoreTags)
+			same = slices.Equal(slices.Sorted(slices.Values(splitTags(hv))), slices.Sorted(slices.Values(splitTags(pv))))
+		}
+		if !same {
+			out = append(out, Difference{Setting: s, Host: hv, Plugin: pv})
+		}
+	}
+	return out
+}
+
+// splitTags splits comma-separated tags, dropping empty ones.
+func splitTags(tags string) []string {
+	var out []string
+	for _, t := range strings.Split(tags, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// withoutTags returns the comma-separated tags without those in drop.
+func withoutTags(tags string, drop []string) string {
+	return strings.Join(slices.DeleteFunc(splitTags(tags), func(t string) bool { return slices.Contains(drop, t) }), ",")
+}
+
+// joinTags returns first, then the comma-separated tags, each once.
+func joinTags(first []string, tags string) string {
+	var out []string
+	for _, t := range append(slices.Clone(first), splitTags(tags)...) {
+		if t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return strings.Join(out, ",")
+}

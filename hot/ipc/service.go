@@ -1,0 +1,124 @@
+package hot_ipc
+
+import (
+	"context"
+	"io"
+
+	controller_exec "github.com/aperturerobotics/controllerbus/controller/exec"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+)
+
+// serviceName is the gRPC service a child serves.
+const serviceName = "hot_ipc.Child"
+
+// rejectionTrailer is the gRPC trailer key carrying a ConfigRejection.
+const rejectionTrailer = "hotbus-config-rejection-bin"
+
+// childServer is what a child implements; see childService.
+type childServer interface {
+	// getInfo returns the child's Info.
+	getInfo(ctx context.Context) (*Info, error)
+	// exec runs a controller and sends each status change until it stops
+	// or ctx ends. A rejected config is returned as *rejectError.
+	exec(ctx context.Context, req *ExecRequest, send func(*controller_exec.ExecControllerResponse) error) error
+}
+
+// childServiceDesc is the gRPC service of a child, written by hand since
+// protoc-gen-go-grpc targets google.golang.org/protobuf.
+var childServiceDesc = grpc.ServiceDesc{
+	ServiceName: serviceName,
+	HandlerType: (*childServer)(nil),
+	Methods: []grpc.MethodDesc{{
+		MethodName: "GetInfo",
+		Handler: func(srv any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
+			if err := dec(&InfoRequest{}); err != nil {
+				return nil, err
+			}
+			return srv.(childServer).getInfo(ctx)
+		},
+	}},
+	Streams: []grpc.StreamDesc{{
+		StreamName:    "Exec",
+		ServerStreams: true,
+		Handler: func(srv any, stream grpc.ServerStream) error {
+			req := &ExecRequest{}
+			if err := stream.RecvMsg(req); err != nil {
+				return err
+			}
+			err := srv.(childServer).exec(stream.Context(), req, func(resp *controller_exec.ExecControllerResponse) error {
+				return stream.SendMsg(resp)
+			})
+			if rej, ok := asReject(err); ok {
+				data, merr := rej.rej.MarshalVT()
+				if merr == nil {
+					stream.SetTrailer(metadata.Pairs(rejectionTrailer, string(data)))
+				}
+				return status.Error(codes.InvalidArgument, rej.Error())
+			}
+			return err
+		},
+	}},
+	Metadata: "github.com/hotbus/hotbus/hot/ipc/ipc.proto",
+}
+
+// childClient calls a child's service over a go-plugin gRPC connection.
+type childClient struct {
+	conn *grpc.ClientConn
+}
+
+// getInfo calls GetInfo.
+func (c *childClient) getInfo(ctx context.Context) (*Info, error) {
+	out := &Info{}
+	err := c.conn.Invoke(ctx, "/"+serviceName+"/GetInfo", &InfoRequest{}, out, grpc.ForceCodec(vtCodec{}))
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// execStream is an open Exec call.
+type execStream struct {
+	stream grpc.ClientStream
+}
+
+// recv returns the next status, io.EOF when the child ended the call.
+func (s *execStream) recv() (*controller_exec.ExecControllerResponse, error) {
+	resp := &controller_exec.ExecControllerResponse{}
+	if err := s.stream.RecvMsg(resp); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// rejection returns the ConfigRejection the child sent, if any. Valid once
+// recv returned an error.
+func (s *execStream) rejection() *ConfigRejection {
+	vals := s.stream.Trailer().Get(rejectionTrailer)
+	if len(vals) == 0 {
+		return nil
+	}
+	rej := &ConfigRejection{}
+	if err := rej.UnmarshalVT([]byte(vals[0])); err != nil {
+		return nil
+	}
+	return rej
+}
+
+// exec opens an Exec call.
+func (c *childClient) exec(ctx context.Context, req *ExecRequest) (*execStream, error) {
+	desc := &childServiceDesc.Streams[0]
+	stream, err := c.conn.NewStream(ctx, desc, "/"+serviceName+"/Exec", grpc.ForceCodec(vtCodec{}))
+	if err != nil {
+		return nil, err
+	}
+	if err := stream.SendMsg(req); err != nil && err != io.EOF {
+		return nil, err
+	}
+	if err := stream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return &execStream{stream: stream}, nil
+}

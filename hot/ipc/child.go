@@ -303,6 +303,7 @@ func (c *Child) Exec(ctx context.Context, configID string, configJSON []byte, on
 					ConfigID: rej.GetConfigId(),
 					Kind:     rej.GetKind(),
 					Reason:   rej.GetReason(),
+					Field:    rej.GetField(),
 				}
 			}
 			if err == io.EOF {

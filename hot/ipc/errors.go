@@ -24,6 +24,9 @@ type ConfigError struct {
 	Kind RejectKind
 	// Reason is the child's error text.
 	Reason string
+	// Field is the JSON field that did not decode (Kind DECODE), when the
+	// child found it; a Validate error names its field in Reason.
+	Field string
 }
 
 // Error says which config, why, and what to do.
@@ -35,6 +38,9 @@ func (e *ConfigError) Error() string {
 	}[e.Kind]
 	if what == "" {
 		what = "config rejected"
+	}
+	if e.Field != "" {
+		what += " (field " + e.Field + ")"
 	}
 	return fmt.Sprintf("child %s: config %s: %s: %s; fix the config and apply it again",
 		e.BinaryID, e.ConfigID, what, e.Reason)

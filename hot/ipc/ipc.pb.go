@@ -178,8 +178,10 @@ type ConfigRejection struct {
 	ConfigId string `protobuf:"bytes,1,opt,name=config_id,json=configId,proto3" json:"configId,omitempty"`
 	// Kind is why it was rejected.
 	Kind RejectKind `protobuf:"varint,2,opt,name=kind,proto3" json:"kind,omitempty"`
-	// Reason is the child's error text (names the field where it can).
+	// Reason is the child's error text.
 	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Field is the JSON field that did not decode, when the child found it.
+	Field string `protobuf:"bytes,4,opt,name=field,proto3" json:"field,omitempty"`
 }
 
 func (x *ConfigRejection) Reset() {
@@ -205,6 +207,13 @@ func (x *ConfigRejection) GetKind() RejectKind {
 func (x *ConfigRejection) GetReason() string {
 	if x != nil {
 		return x.Reason
+	}
+	return ""
+}
+
+func (x *ConfigRejection) GetField() string {
+	if x != nil {
+		return x.Field
 	}
 	return ""
 }
@@ -291,6 +300,7 @@ func (m *ConfigRejection) CloneVT() *ConfigRejection {
 	r.ConfigId = m.ConfigId
 	r.Kind = m.Kind
 	r.Reason = m.Reason
+	r.Field = m.Field
 	if len(m.unknownFields) > 0 {
 		r.unknownFields = slices.Clone(m.unknownFields)
 	}
@@ -413,6 +423,9 @@ func (this *ConfigRejection) EqualVT(that *ConfigRejection) bool {
 		return false
 	}
 	if this.Reason != that.Reason {
+		return false
+	}
+	if this.Field != that.Field {
 		return false
 	}
 	return string(this.unknownFields) == string(that.unknownFields)
@@ -698,6 +711,11 @@ func (x *ConfigRejection) MarshalProtoJSON(s *json.MarshalState) {
 		s.WriteObjectField("reason")
 		s.WriteString(x.Reason)
 	}
+	if x.Field != "" || s.HasField("field") {
+		s.WriteMoreIf(&wroteField)
+		s.WriteObjectField("field")
+		s.WriteString(x.Field)
+	}
 	s.WriteObjectEnd()
 }
 
@@ -724,6 +742,9 @@ func (x *ConfigRejection) UnmarshalProtoJSON(s *json.UnmarshalState) {
 		case "reason":
 			s.AddField("reason")
 			x.Reason = s.ReadString()
+		case "field":
+			s.AddField("field")
+			x.Field = s.ReadString()
 		}
 	})
 }
@@ -948,6 +969,13 @@ func (m *ConfigRejection) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 	if m.unknownFields != nil {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
+	}
+	if len(m.Field) > 0 {
+		i -= len(m.Field)
+		copy(dAtA[i:], m.Field)
+		i = protobuf_go_lite.EncodeVarint(dAtA, i, uint64(len(m.Field)))
+		i--
+		dAtA[i] = 0x22
 	}
 	if len(m.Reason) > 0 {
 		i -= len(m.Reason)
@@ -1187,6 +1215,13 @@ func (m *ConfigRejection) MarshalToSizedBufferVTStrict(dAtA []byte) (int, error)
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
 	}
+	if len(m.Field) > 0 {
+		i -= len(m.Field)
+		copy(dAtA[i:], m.Field)
+		i = protobuf_go_lite.EncodeVarint(dAtA, i, uint64(len(m.Field)))
+		i--
+		dAtA[i] = 0x22
+	}
 	if len(m.Reason) > 0 {
 		i -= len(m.Reason)
 		copy(dAtA[i:], m.Reason)
@@ -1293,6 +1328,10 @@ func (m *ConfigRejection) SizeVT() (n int) {
 		n += 1 + protobuf_go_lite.SizeOfVarint(uint64(m.Kind))
 	}
 	l = len(m.Reason)
+	if l > 0 {
+		n += 1 + l + protobuf_go_lite.SizeOfVarint(uint64(l))
+	}
+	l = len(m.Field)
 	if l > 0 {
 		n += 1 + l + protobuf_go_lite.SizeOfVarint(uint64(l))
 	}
@@ -1429,6 +1468,13 @@ func (x *ConfigRejection) MarshalProtoText() string {
 		}
 		sb.WriteString("reason: ")
 		sb.WriteString(strconv.Quote(x.Reason))
+	}
+	if x.Field != "" {
+		if sb.Len() > 17 {
+			sb.WriteString(" ")
+		}
+		sb.WriteString("field: ")
+		sb.WriteString(strconv.Quote(x.Field))
 	}
 	sb.WriteString("}")
 	return sb.String()
@@ -1841,6 +1887,28 @@ func (m *ConfigRejection) UnmarshalVT(dAtA []byte) error {
 				return io.ErrUnexpectedEOF
 			}
 			m.Reason = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Field", wireType)
+			}
+			var stringLen uint64
+			stringLen, iNdEx, err = protobuf_go_lite.DecodeVarint(dAtA, iNdEx)
+			if err != nil {
+				return err
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return protobuf_go_lite.ErrInvalidLength
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return protobuf_go_lite.ErrInvalidLength
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Field = string(dAtA[iNdEx:postIndex])
 			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
@@ -2293,6 +2361,32 @@ func (m *ConfigRejection) UnmarshalVTUnsafe(dAtA []byte) error {
 				stringValue = unsafe.String(&dAtA[iNdEx], intStringLen)
 			}
 			m.Reason = stringValue
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Field", wireType)
+			}
+			var stringLen uint64
+			stringLen, iNdEx, err = protobuf_go_lite.DecodeVarint(dAtA, iNdEx)
+			if err != nil {
+				return err
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return protobuf_go_lite.ErrInvalidLength
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return protobuf_go_lite.ErrInvalidLength
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			var stringValue string
+			if intStringLen > 0 {
+				stringValue = unsafe.String(&dAtA[iNdEx], intStringLen)
+			}
+			m.Field = stringValue
 			iNdEx = postIndex
 		default:
 			iNdEx = preIndex

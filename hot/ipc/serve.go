@@ -2,6 +2,7 @@ package hot_ipc
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -157,7 +158,12 @@ func (s *childService) exec(ctx context.Context, req *ExecRequest, send func(*co
 	}
 	conf := f.ConstructConfig()
 	if err := conf.UnmarshalJSON(req.GetConfigJson()); err != nil {
-		return &rejectError{&ConfigRejection{ConfigId: id, Kind: RejectKind_RejectKind_DECODE, Reason: err.Error()}}
+		return &rejectError{&ConfigRejection{
+			ConfigId: id,
+			Kind:     RejectKind_RejectKind_DECODE,
+			Reason:   err.Error(),
+			Field:    badField(f, req.GetConfigJson()),
+		}}
 	}
 	if err := conf.Validate(); err != nil {
 		return &rejectError{&ConfigRejection{ConfigId: id, Kind: RejectKind_RejectKind_VALIDATE, Reason: err.Error()}}
@@ -195,4 +201,28 @@ func asReject(err error) (*rejectError, bool) {
 	var rej *rejectError
 	ok := errors.As(err, &rej)
 	return rej, ok
+}
+
+// badField finds the top-level JSON field that does not decode into f's
+// config type, by decoding each field alone; "" if none alone fails.
+func badField(f controller.Factory, data []byte) string {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(data, &obj) != nil {
+		return ""
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		one, err := json.Marshal(map[string]json.RawMessage{k: obj[k]})
+		if err != nil {
+			continue
+		}
+		if f.ConstructConfig().UnmarshalJSON(one) != nil {
+			return k
+		}
+	}
+	return ""
 }

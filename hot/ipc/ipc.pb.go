@@ -63,6 +63,9 @@ func (x RejectKind) String() string {
 // InfoRequest asks a child executable what it offers.
 type InfoRequest struct {
 	unknownFields []byte
+	// ProtocolVersion is the host's hot_ipc.ProtocolVersion. go-plugin's
+	// handshake already refuses a mismatch; the child checks it again.
+	ProtocolVersion uint32 `protobuf:"varint,1,opt,name=protocol_version,json=protocolVersion,proto3" json:"protocolVersion,omitempty"`
 }
 
 func (x *InfoRequest) Reset() {
@@ -70,6 +73,13 @@ func (x *InfoRequest) Reset() {
 }
 
 func (*InfoRequest) ProtoMessage() {}
+
+func (x *InfoRequest) GetProtocolVersion() uint32 {
+	if x != nil {
+		return x.ProtocolVersion
+	}
+	return 0
+}
 
 // Info describes a child executable: its binary and its factories.
 type Info struct {
@@ -223,6 +233,7 @@ func (m *InfoRequest) CloneVT() *InfoRequest {
 		return (*InfoRequest)(nil)
 	}
 	r := new(InfoRequest)
+	r.ProtocolVersion = m.ProtocolVersion
 	if len(m.unknownFields) > 0 {
 		r.unknownFields = slices.Clone(m.unknownFields)
 	}
@@ -315,6 +326,9 @@ func (this *InfoRequest) EqualVT(that *InfoRequest) bool {
 	if this == that {
 		return true
 	} else if this == nil || that == nil {
+		return false
+	}
+	if this.ProtocolVersion != that.ProtocolVersion {
 		return false
 	}
 	return string(this.unknownFields) == string(that.unknownFields)
@@ -486,6 +500,12 @@ func (x *InfoRequest) MarshalProtoJSON(s *json.MarshalState) {
 		return
 	}
 	s.WriteObjectStart()
+	var wroteField bool
+	if x.ProtocolVersion != 0 || s.HasField("protocolVersion") {
+		s.WriteMoreIf(&wroteField)
+		s.WriteObjectField("protocolVersion")
+		s.WriteUint32(x.ProtocolVersion)
+	}
 	s.WriteObjectEnd()
 }
 
@@ -500,7 +520,13 @@ func (x *InfoRequest) UnmarshalProtoJSON(s *json.UnmarshalState) {
 		return
 	}
 	s.ReadObject(func(key string) {
-		// no fields
+		switch key {
+		default:
+			s.Skip() // ignore unknown field
+		case "protocol_version", "protocolVersion":
+			s.AddField("protocol_version")
+			x.ProtocolVersion = s.ReadUint32()
+		}
 	})
 }
 
@@ -784,6 +810,11 @@ func (m *InfoRequest) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
 	}
+	if m.ProtocolVersion != 0 {
+		i = protobuf_go_lite.EncodeVarint(dAtA, i, uint64(m.ProtocolVersion))
+		i--
+		dAtA[i] = 0x8
+	}
 	return len(dAtA) - i, nil
 }
 
@@ -1029,6 +1060,11 @@ func (m *InfoRequest) MarshalToSizedBufferVTStrict(dAtA []byte) (int, error) {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
 	}
+	if m.ProtocolVersion != 0 {
+		i = protobuf_go_lite.EncodeVarint(dAtA, i, uint64(m.ProtocolVersion))
+		i--
+		dAtA[i] = 0x8
+	}
 	return len(dAtA) - i, nil
 }
 
@@ -1250,6 +1286,9 @@ func (m *InfoRequest) SizeVT() (n int) {
 	}
 	var l int
 	_ = l
+	if m.ProtocolVersion != 0 {
+		n += 1 + protobuf_go_lite.SizeOfVarint(uint64(m.ProtocolVersion))
+	}
 	n += len(m.unknownFields)
 	return n
 }
@@ -1345,6 +1384,13 @@ func (x RejectKind) MarshalProtoText() string {
 func (x *InfoRequest) MarshalProtoText() string {
 	var sb strings.Builder
 	sb.WriteString("InfoRequest {")
+	if x.ProtocolVersion != 0 {
+		if sb.Len() > 13 {
+			sb.WriteString(" ")
+		}
+		sb.WriteString("protocol_version: ")
+		sb.WriteString(strconv.FormatUint(uint64(x.ProtocolVersion), 10))
+	}
 	sb.WriteString("}")
 	return sb.String()
 }
@@ -1503,6 +1549,15 @@ func (m *InfoRequest) UnmarshalVT(dAtA []byte) error {
 			return fmt.Errorf("proto: InfoRequest: illegal tag %d (wire type %d)", fieldNum, wire)
 		}
 		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ProtocolVersion", wireType)
+			}
+			m.ProtocolVersion = 0
+			m.ProtocolVersion, iNdEx, err = protobuf_go_lite.DecodeVarintUint32(dAtA, iNdEx)
+			if err != nil {
+				return err
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := protobuf_go_lite.Skip(dAtA[iNdEx:])
@@ -1952,6 +2007,15 @@ func (m *InfoRequest) UnmarshalVTUnsafe(dAtA []byte) error {
 			return fmt.Errorf("proto: InfoRequest: illegal tag %d (wire type %d)", fieldNum, wire)
 		}
 		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field ProtocolVersion", wireType)
+			}
+			m.ProtocolVersion = 0
+			m.ProtocolVersion, iNdEx, err = protobuf_go_lite.DecodeVarintUint32(dAtA, iNdEx)
+			if err != nil {
+				return err
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := protobuf_go_lite.Skip(dAtA[iNdEx:])

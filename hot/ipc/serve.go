@@ -17,6 +17,8 @@ import (
 	plugin "github.com/hashicorp/go-plugin"
 	"github.com/sirupsen/logrus"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // envLogLevel is set by the host to its logger's level (logrus level name);
@@ -139,8 +141,13 @@ func (s *childService) configIDs() []string {
 	return ids
 }
 
-// getInfo returns the Info.
-func (s *childService) getInfo(context.Context) (*Info, error) {
+// getInfo returns the Info to a host of the same protocol version.
+func (s *childService) getInfo(_ context.Context, req *InfoRequest) (*Info, error) {
+	if v := req.GetProtocolVersion(); v != ProtocolVersion {
+		return nil, status.Errorf(codes.FailedPrecondition,
+			"child %s speaks hot_ipc protocol %d, the host %d: build both with the same hotbus version",
+			s.info.GetBinaryId(), ProtocolVersion, v)
+	}
 	return s.info, nil
 }
 

@@ -20,7 +20,7 @@ const rejectionTrailer = "hotbus-config-rejection-bin"
 // childServer is what a child implements; see childService.
 type childServer interface {
 	// getInfo returns the child's Info.
-	getInfo(ctx context.Context) (*Info, error)
+	getInfo(ctx context.Context, req *InfoRequest) (*Info, error)
 	// exec runs a controller and sends each status change until it stops
 	// or ctx ends. A rejected config is returned as *rejectError.
 	exec(ctx context.Context, req *ExecRequest, send func(*controller_exec.ExecControllerResponse) error) error
@@ -34,10 +34,11 @@ var childServiceDesc = grpc.ServiceDesc{
 	Methods: []grpc.MethodDesc{{
 		MethodName: "GetInfo",
 		Handler: func(srv any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
-			if err := dec(&InfoRequest{}); err != nil {
+			req := &InfoRequest{}
+			if err := dec(req); err != nil {
 				return nil, err
 			}
-			return srv.(childServer).getInfo(ctx)
+			return srv.(childServer).getInfo(ctx, req)
 		},
 	}},
 	Streams: []grpc.StreamDesc{{
@@ -72,7 +73,7 @@ type childClient struct {
 // getInfo calls GetInfo.
 func (c *childClient) getInfo(ctx context.Context) (*Info, error) {
 	out := &Info{}
-	err := c.conn.Invoke(ctx, "/"+serviceName+"/GetInfo", &InfoRequest{}, out, grpc.ForceCodec(vtCodec{}))
+	err := c.conn.Invoke(ctx, "/"+serviceName+"/GetInfo", &InfoRequest{ProtocolVersion: ProtocolVersion}, out, grpc.ForceCodec(vtCodec{}))
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aperturerobotics/controllerbus/bus"
 	controller_exec "github.com/aperturerobotics/controllerbus/controller/exec"
+	"github.com/aperturerobotics/controllerbus/directive"
 	"github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/go-plugin/runner"
@@ -45,6 +47,14 @@ type StartConfig struct {
 	// Logger receives the child's log lines, tagged binary-id and pid.
 	// Required.
 	Logger *logrus.Entry
+	// HostBus is where directives forwarded by the child are resolved (see
+	// CrossingDirective). Nil: every forwarded directive fails with an
+	// error that says so.
+	HostBus bus.Bus
+	// Directives lists the directive types the host resolves for the
+	// child, each as a constructor of an empty directive to decode into;
+	// they are matched by GetName(). Others fail with an error naming them.
+	Directives []func() directive.Networked
 }
 
 // ChildInfo describes a running child.
@@ -91,6 +101,8 @@ type Child struct {
 	closeCancel context.CancelFunc
 	closeOnce   sync.Once
 	closeErr    error
+	// relayDone is closed when the directive relay has released everything.
+	relayDone chan struct{}
 
 	mu     sync.Mutex
 	closed bool
@@ -180,6 +192,17 @@ func Start(ctx context.Context, cfg StartConfig) (*Child, error) {
 	c.le = cfg.Logger.WithField("binary-id", c.info.BinaryID)
 	c.stderr.setEntry(c.le)
 	c.closeCtx, c.closeCancel = context.WithCancel(context.Background())
+	ds, err := c.rpc.directives(c.closeCtx)
+	if err != nil {
+		c.closeCancel()
+		c.client.Kill()
+		return nil, fmt.Errorf("start child %s: open the directives stream: %w", cfg.Path, err)
+	}
+	c.relayDone = make(chan struct{})
+	go func() {
+		defer close(c.relayDone)
+		newRelay(c.le, cfg.HostBus, cfg.Directives, ds).run(c.closeCtx)
+	}()
 	c.le.WithField("pid", c.info.PID).
 		WithField("config-ids", strings.Join(c.info.ConfigIDs(), ",")).
 		WithField("start-dur", time.Since(started).Round(time.Millisecond).String()).
@@ -347,7 +370,8 @@ func (c *Child) execErr(ctx context.Context, configID string, err error) error {
 
 // Close stops the child's controllers (every Exec call ends), then the
 // process: go-plugin closes the connection, the child's Serve returns, and
-// a child that has not exited 2 s later, or when ctx ends, is killed.
+// a child that has not exited 2 s later, or when ctx ends, is killed. The
+// directives the child had forwarded are released on the host bus.
 // Close waits for the process to be gone and returns ctx's error if ctx
 // ended first. Calling it again returns the first result.
 func (c *Child) Close(ctx context.Context) error {
@@ -378,6 +402,13 @@ func (c *Child) Close(ctx context.Context) error {
 			<-killed
 			if c.closeErr == nil {
 				c.closeErr = fmt.Errorf("close child %s: killed: %w", c.info.BinaryID, ctx.Err())
+			}
+		}
+		select {
+		case <-c.relayDone:
+		case <-ctx.Done():
+			if c.closeErr == nil {
+				c.closeErr = fmt.Errorf("close child %s: directives not released: %w", c.info.BinaryID, ctx.Err())
 			}
 		}
 		c.le.WithField("pid", c.info.PID).Debug("child stopped")

@@ -34,13 +34,24 @@
 //     pid. Other stderr output (a panic trace) is logged line by line, and
 //     the last lines are kept for the [ExitError].
 //   - The process's end: exit status and last stderr lines ([ExitError]).
+//   - Directives, from the child to the host, for the types that opt in:
+//     a [CrossingDirective] (a directive.Networked with NewNetworkedValue)
+//     that nothing on the child's bus resolves (all resolvers idle, no
+//     value) is sent to the host, encoded with its NetworkedCodec, added
+//     to StartConfig.HostBus if its GetName() is in
+//     StartConfig.Directives, and its values come back, encoded with
+//     MarshalVT and decoded into NewNetworkedValue's result; removals and
+//     idleness follow. It is released on the host when the child's
+//     resolver stops.
 //
-// What does not cross (yet): directives. A child controller's directives
-// are resolved on the child's bus only; one that nothing in the child
-// resolves stays unresolved (the controller waits for it, as it would on a
-// bus without that resolver). Forwarding directive.Networked directives to
-// the host is the next part of this package. Controller objects, Go values
-// and channels never cross.
+// What does not cross: a directive.Networked without NewNetworkedValue
+// (the child logs "directive cannot cross to the host" with the type, and
+// the directive fails with that error, so a one-off lookup returns it); a
+// crossing directive the host did not register, or a host without a bus
+// (the same, with the host's reason); a value without MarshalVT; any
+// directive that is not directive.Networked (it is resolved on the
+// child's bus only, as on any bus without that resolver); directives from
+// the host to the child; controller objects, Go values and channels.
 //
 // # Lifecycle
 //

@@ -67,8 +67,13 @@ func serve(le *logrus.Entry, binaryID, binaryVersion string, factories func(bus.
 	if err != nil {
 		return fmt.Errorf("child %s: start bus: %w", binaryID, err)
 	}
+	fwd := newForwarder(le)
+	if _, err := b.AddController(ctx, fwd, nil); err != nil {
+		return fmt.Errorf("child %s: start the directive forwarder: %w", binaryID, err)
+	}
 	srv := &childService{
 		le:        le,
+		fwd:       fwd,
 		bus:       b,
 		factories: make(map[string]controller.Factory),
 		info:      &Info{BinaryId: binaryID, BinaryVersion: binaryVersion},
@@ -127,6 +132,7 @@ func callFactories(binaryID string, factories func(bus.Bus) []controller.Factory
 // childService is the child's side of the service.
 type childService struct {
 	le        *logrus.Entry
+	fwd       *forwarder
 	bus       bus.Bus
 	factories map[string]controller.Factory
 	info      *Info
@@ -191,6 +197,11 @@ func (s *childService) exec(ctx context.Context, req *ExecRequest, send func(*co
 		ControllerInfo: info,
 		ErrorInfo:      err.Error(),
 	})
+}
+
+// directives serves the host's Directives stream.
+func (s *childService) directives(send func(*DirectiveRequest) error, recv func() (*DirectiveEvent, error)) error {
+	return s.fwd.serveStream(send, recv)
 }
 
 // rejectError is a config the child refused before running it.

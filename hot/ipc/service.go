@@ -24,6 +24,8 @@ type childServer interface {
 	// exec runs a controller and sends each status change until it stops
 	// or ctx ends. A rejected config is returned as *rejectError.
 	exec(ctx context.Context, req *ExecRequest, send func(*controller_exec.ExecControllerResponse) error) error
+	// directives serves the host's Directives stream until it ends.
+	directives(send func(*DirectiveRequest) error, recv func() (*DirectiveEvent, error)) error
 }
 
 // childServiceDesc is the gRPC service of a child, written by hand since
@@ -60,6 +62,22 @@ var childServiceDesc = grpc.ServiceDesc{
 				return status.Error(codes.InvalidArgument, rej.Error())
 			}
 			return err
+		},
+	}, {
+		StreamName:    "Directives",
+		ServerStreams: true,
+		ClientStreams: true,
+		Handler: func(srv any, stream grpc.ServerStream) error {
+			return srv.(childServer).directives(
+				func(req *DirectiveRequest) error { return stream.SendMsg(req) },
+				func() (*DirectiveEvent, error) {
+					ev := &DirectiveEvent{}
+					if err := stream.RecvMsg(ev); err != nil {
+						return nil, err
+					}
+					return ev, nil
+				},
+			)
 		},
 	}},
 	Metadata: "github.com/hotbus/hotbus/hot/ipc/ipc.proto",
@@ -122,4 +140,33 @@ func (c *childClient) exec(ctx context.Context, req *ExecRequest) (*execStream, 
 		return nil, err
 	}
 	return &execStream{stream: stream}, nil
+}
+
+// directivesStream is the host's end of the Directives stream.
+type directivesStream struct {
+	stream grpc.ClientStream
+}
+
+// recv returns the child's next request.
+func (s *directivesStream) recv() (*DirectiveRequest, error) {
+	req := &DirectiveRequest{}
+	if err := s.stream.RecvMsg(req); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// send sends an event; not safe for concurrent use.
+func (s *directivesStream) send(ev *DirectiveEvent) error {
+	return s.stream.SendMsg(ev)
+}
+
+// directives opens the Directives stream; it ends with ctx.
+func (c *childClient) directives(ctx context.Context) (*directivesStream, error) {
+	desc := &childServiceDesc.Streams[1]
+	stream, err := c.conn.NewStream(ctx, desc, "/"+serviceName+"/Directives", grpc.ForceCodec(vtCodec{}))
+	if err != nil {
+		return nil, err
+	}
+	return &directivesStream{stream: stream}, nil
 }

@@ -26,7 +26,7 @@ func main() {
 		os.Stderr.WriteString("fixture: hanging before the handshake\n")
 		time.Sleep(time.Hour)
 	}
-	hot_ipc.Serve("ipc-fixture", "v1", func(bus.Bus) []controller.Factory {
-		return []controller.Factory{fixture.Factory{}}
+	hot_ipc.Serve("ipc-fixture", "v1", func(b bus.Bus) []controller.Factory {
+		return []controller.Factory{fixture.Factory{Bus: b}}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aperturerobotics/controllerbus/bus"
@@ -25,6 +26,9 @@ import (
 // DefaultHandshakeTimeout is the handshake timeout when StartConfig gives none.
 const DefaultHandshakeTimeout = 10 * time.Second
 
+// DefaultStopTimeout is the stop timeout when StartConfig gives none.
+const DefaultStopTimeout = 10 * time.Second
+
 // StartConfig says which executable to start as a child and how.
 type StartConfig struct {
 	// Path is the child executable (one whose main calls Serve).
@@ -37,6 +41,11 @@ type StartConfig struct {
 	Args []string
 	// Env is added to the host's environment for the child.
 	Env []string
+	// StopTimeout bounds how long a child controller may take to return
+	// from Execute once its Exec call ends (ctx or Close); after it the
+	// call is cancelled and Exec returns an error. Zero means
+	// DefaultStopTimeout.
+	StopTimeout time.Duration
 	// HandshakeTimeout bounds the time from process start to a working
 	// connection; a child that does not complete the handshake in it is
 	// killed. Zero means DefaultHandshakeTimeout.
@@ -88,13 +97,14 @@ func (i *ChildInfo) ConfigIDs() []string {
 // the host is not affected. Close stops the running Exec calls (their child
 // controllers stop), then the process; after Close, Err returns nil.
 type Child struct {
-	info    ChildInfo
-	le      *logrus.Entry
-	client  *plugin.Client
-	rpc     *childClient
-	proc    *procRunner
-	stderr  *stderrLog
-	running sync.WaitGroup
+	info        ChildInfo
+	stopTimeout time.Duration
+	le          *logrus.Entry
+	client      *plugin.Client
+	rpc         *childClient
+	proc        *procRunner
+	stderr      *stderrLog
+	running     sync.WaitGroup
 
 	// closeCtx ends every Exec call when Close begins.
 	closeCtx    context.Context
@@ -137,7 +147,11 @@ func Start(ctx context.Context, cfg StartConfig) (*Child, error) {
 	}
 
 	c := &Child{
-		info: ChildInfo{Path: cfg.Path, BinaryID: filepath.Base(cfg.Path)},
+		info:        ChildInfo{Path: cfg.Path, BinaryID: filepath.Base(cfg.Path)},
+		stopTimeout: cfg.StopTimeout,
+	}
+	if c.stopTimeout <= 0 {
+		c.stopTimeout = DefaultStopTimeout
 	}
 	c.le = cfg.Logger.WithField("binary-id", c.info.BinaryID)
 	c.stderr = &stderrLog{le: c.le}
@@ -290,7 +304,8 @@ func (c *Child) Err() error {
 
 // Exec runs a controller in the child from configID and its JSON config,
 // and blocks until the controller stops or ctx ends; then the child
-// controller is stopped and Exec returns nil. onStatus (may be nil) gets
+// controller is stopped, and Exec returns nil once it has returned from
+// Execute (bounded by StartConfig.StopTimeout). onStatus (may be nil) gets
 // each status change as controllerbus's ExecControllerResponse
 // (CONFIGURING, RUNNING, ERROR with ErrorInfo).
 //
@@ -308,15 +323,35 @@ func (c *Child) Exec(ctx context.Context, configID string, configJSON []byte, on
 	c.mu.Unlock()
 	defer c.running.Done()
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(c.closeCtx, cancel)
-	defer stop()
-
-	stream, err := c.rpc.exec(ctx, &ExecRequest{ConfigId: configID, ConfigJson: configJSON})
+	// The call is cancelled only if the child controller does not stop in
+	// time; ctx and Close stop it by half-closing the call.
+	callCtx, cancelCall := context.WithCancel(context.Background())
+	defer cancelCall()
+	stream, err := c.rpc.exec(callCtx, &ExecRequest{ConfigId: configID, ConfigJson: configJSON})
 	if err != nil {
-		return c.execErr(ctx, configID, err)
+		return c.execErr(configID, err, false)
 	}
+	returned := make(chan struct{})
+	defer close(returned)
+	var stopping, timedOut atomic.Bool
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-c.closeCtx.Done():
+		case <-returned:
+			return
+		}
+		stopping.Store(true)
+		_ = stream.stop()
+		timer := time.NewTimer(c.stopTimeout)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+			timedOut.Store(true)
+			cancelCall()
+		case <-returned:
+		}
+	}()
 	for {
 		resp, err := stream.recv()
 		if err != nil {
@@ -329,10 +364,11 @@ func (c *Child) Exec(ctx context.Context, configID string, configJSON []byte, on
 					Field:    rej.GetField(),
 				}
 			}
-			if err == io.EOF {
-				return nil
+			if timedOut.Load() {
+				return fmt.Errorf("child %s: controller %s did not stop within %s of its Exec ending; the call was cancelled",
+					c.info.BinaryID, configID, c.stopTimeout)
 			}
-			return c.execErr(ctx, configID, err)
+			return c.execErr(configID, err, stopping.Load())
 		}
 		if onStatus != nil {
 			onStatus(resp)
@@ -343,16 +379,20 @@ func (c *Child) Exec(ctx context.Context, configID string, configJSON []byte, on
 	}
 }
 
-// execErr explains an Exec call's transport error.
-func (c *Child) execErr(ctx context.Context, configID string, err error) error {
+// execErr explains how an Exec call ended: io.EOF after a stop is the
+// child's orderly end (nil, or ErrClosed when Close stopped it).
+func (c *Child) execErr(configID string, err error, stopping bool) error {
 	c.mu.Lock()
 	closed := c.closed
 	c.mu.Unlock()
-	switch {
-	case closed:
-		return ErrClosed
-	case ctx.Err() != nil && status.Code(err) == codes.Canceled:
-		return nil
+	if err == io.EOF {
+		switch {
+		case closed:
+			return ErrClosed
+		case stopping:
+			return nil
+		}
+		return fmt.Errorf("child %s: run %s: the child ended the call before the controller was stopped", c.info.BinaryID, configID)
 	}
 	if status.Code(err) == codes.Unavailable {
 		// The connection broke: the process is ending. Wait for it, so the
@@ -376,6 +416,7 @@ func (c *Child) execErr(ctx context.Context, configID string, err error) error {
 // ended first. Calling it again returns the first result.
 func (c *Child) Close(ctx context.Context) error {
 	c.closeOnce.Do(func() {
+		began := time.Now()
 		c.mu.Lock()
 		c.closed = true
 		c.mu.Unlock()
@@ -411,7 +452,9 @@ func (c *Child) Close(ctx context.Context) error {
 				c.closeErr = fmt.Errorf("close child %s: directives not released: %w", c.info.BinaryID, ctx.Err())
 			}
 		}
-		c.le.WithField("pid", c.info.PID).Debug("child stopped")
+		c.le.WithField("pid", c.info.PID).
+			WithField("stop-dur", time.Since(began).Round(time.Millisecond).String()).
+			Debug("child stopped")
 	})
 	return c.closeErr
 }

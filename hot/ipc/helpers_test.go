@@ -224,3 +224,16 @@ func (w *testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(bytes.TrimRight(p, "\n")))
 	return len(p), nil
 }
+
+// index returns the position of the first entry with message msg and
+// those fields, -1 if there is none.
+func (h *logHook) index(msg string, fields map[string]string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i, e := range h.entries {
+		if e.Message == msg && fieldsMatch(e.Data, fields) {
+			return i
+		}
+	}
+	return -1
+}

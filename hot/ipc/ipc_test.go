@@ -92,7 +92,14 @@ func TestStartInfoExecStop(t *testing.T) {
 	if err := waitDone(t, done); err != nil {
 		t.Fatalf("Exec after ctx cancel: %v", err)
 	}
-	f.hook.wait(t, "fixture stopped", map[string]string{"fixture-name": "alpha", "binary-id": "ipc-fixture", "pid": pid})
+	stopLine := map[string]string{"fixture-name": "alpha", "binary-id": "ipc-fixture", "pid": pid}
+	f.hook.wait(t, "fixture stopped", stopLine)
+	// The child ends the call only after the controller returned from
+	// Execute: its own log says so, in order (one stderr stream).
+	f.hook.wait(t, "child controller stopped", map[string]string{"config-id": fixture.ConfigID})
+	if f.hook.index("fixture stopped", stopLine) > f.hook.index("child controller stopped", nil) {
+		t.Fatal("the child ended the Exec call before its controller stopped")
+	}
 	if err := c.Err(); err != nil {
 		t.Fatalf("Err of a running child: %v", err)
 	}
@@ -259,6 +266,11 @@ func TestCloseStopsExecThenProcess(t *testing.T) {
 	defer cancel()
 	if err := c.Close(ctx); err != nil {
 		t.Fatalf("Close: %v", err)
+	}
+	// Close stopped the controller before the process: its stop line
+	// was written (and so read: the process ended after it).
+	if f.hook.index("fixture stopped", map[string]string{"fixture-name": "closing"}) < 0 {
+		t.Fatal("the child controller did not stop before the process ended")
 	}
 	if err := waitDone(t, done); !errors.Is(err, hot_ipc.ErrClosed) {
 		t.Fatalf("Exec ended by Close = %v, want ErrClosed", err)

@@ -74,6 +74,7 @@ func serve(le *logrus.Entry, binaryID, binaryVersion string, factories func(bus.
 	srv := &childService{
 		le:        le,
 		fwd:       fwd,
+		track:     newTracker(),
 		bus:       b,
 		factories: make(map[string]controller.Factory),
 		info:      &Info{BinaryId: binaryID, BinaryVersion: binaryVersion},
@@ -90,6 +91,7 @@ func serve(le *logrus.Entry, binaryID, binaryVersion string, factories func(bus.
 		if _, dup := srv.factories[id]; dup {
 			return fmt.Errorf("child %s: two factories have config ID %q; give each controller its own config ID", binaryID, id)
 		}
+		f = &trackedFactory{Factory: f, t: srv.track}
 		srv.factories[id] = f
 		sr.AddFactory(f)
 		srv.info.Factories = append(srv.info.Factories, &FactoryInfo{
@@ -133,6 +135,7 @@ func callFactories(binaryID string, factories func(bus.Bus) []controller.Factory
 type childService struct {
 	le        *logrus.Entry
 	fwd       *forwarder
+	track     *tracker
 	bus       bus.Bus
 	factories map[string]controller.Factory
 	info      *Info
@@ -158,8 +161,9 @@ func (s *childService) getInfo(_ context.Context, req *InfoRequest) (*Info, erro
 }
 
 // exec decodes and validates the config, then runs the controller with
-// controllerbus's ExecuteController until it fails or ctx ends.
-func (s *childService) exec(ctx context.Context, req *ExecRequest, send func(*controller_exec.ExecControllerResponse) error) error {
+// controllerbus's ExecuteController until it fails or stop ends; then it
+// waits (until ctx ends) for the controller to return from Execute.
+func (s *childService) exec(ctx, stop context.Context, req *ExecRequest, send func(*controller_exec.ExecControllerResponse) error) error {
 	id := req.GetConfigId()
 	f, ok := s.factories[id]
 	if !ok {
@@ -182,13 +186,26 @@ func (s *childService) exec(ctx context.Context, req *ExecRequest, send func(*co
 		return &rejectError{&ConfigRejection{ConfigId: id, Kind: RejectKind_RejectKind_VALIDATE, Reason: err.Error()}}
 	}
 	info := &controller.Info{Id: id, Version: f.GetVersion().String()}
-	err := controller_exec.ExecuteController(ctx, s.bus, conf, func(st controller_exec.ControllerStatus) {
+	stopped := s.track.watch(conf)
+	defer s.track.forget(conf)
+	running := false
+	err := controller_exec.ExecuteController(stop, s.bus, conf, func(st controller_exec.ControllerStatus) {
 		if st == controller_exec.ControllerStatus_ControllerStatus_ERROR {
 			return // sent below, with the error text
 		}
+		if st == controller_exec.ControllerStatus_ControllerStatus_RUNNING {
+			running = true
+		}
 		_ = send(&controller_exec.ExecControllerResponse{Id: id, Status: st, ControllerInfo: info})
 	})
-	if err == nil || ctx.Err() != nil {
+	if err == nil || stop.Err() != nil {
+		if running {
+			select {
+			case <-stopped:
+				s.le.WithField("config-id", id).Debug("child controller stopped")
+			case <-ctx.Done():
+			}
+		}
 		return nil
 	}
 	return send(&controller_exec.ExecControllerResponse{

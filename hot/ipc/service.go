@@ -22,8 +22,10 @@ type childServer interface {
 	// getInfo returns the child's Info.
 	getInfo(ctx context.Context, req *InfoRequest) (*Info, error)
 	// exec runs a controller and sends each status change until it stops
-	// or ctx ends. A rejected config is returned as *rejectError.
-	exec(ctx context.Context, req *ExecRequest, send func(*controller_exec.ExecControllerResponse) error) error
+	// or stop ends (the host half-closed the call); then it waits for the
+	// controller's Execute to return, until ctx (the call) ends. A
+	// rejected config is returned as *rejectError.
+	exec(ctx, stop context.Context, req *ExecRequest, send func(*controller_exec.ExecControllerResponse) error) error
 	// directives serves the host's Directives stream until it ends.
 	directives(send func(*DirectiveRequest) error, recv func() (*DirectiveEvent, error)) error
 }
@@ -46,12 +48,20 @@ var childServiceDesc = grpc.ServiceDesc{
 	Streams: []grpc.StreamDesc{{
 		StreamName:    "Exec",
 		ServerStreams: true,
+		ClientStreams: true,
 		Handler: func(srv any, stream grpc.ServerStream) error {
 			req := &ExecRequest{}
 			if err := stream.RecvMsg(req); err != nil {
 				return err
 			}
-			err := srv.(childServer).exec(stream.Context(), req, func(resp *controller_exec.ExecControllerResponse) error {
+			// The host half-closes the call to stop the controller.
+			stop, stopNow := context.WithCancel(stream.Context())
+			defer stopNow()
+			go func() {
+				_ = stream.RecvMsg(&ExecRequest{})
+				stopNow()
+			}()
+			err := srv.(childServer).exec(stream.Context(), stop, req, func(resp *controller_exec.ExecControllerResponse) error {
 				return stream.SendMsg(resp)
 			})
 			if rej, ok := asReject(err); ok {
@@ -126,7 +136,13 @@ func (s *execStream) rejection() *ConfigRejection {
 	return rej
 }
 
-// exec opens an Exec call.
+// stop half-closes the call: the child stops the controller, waits for
+// it, and ends the call. Safe to call while recv runs.
+func (s *execStream) stop() error {
+	return s.stream.CloseSend()
+}
+
+// exec opens an Exec call; ctx cancels it at once.
 func (c *childClient) exec(ctx context.Context, req *ExecRequest) (*execStream, error) {
 	desc := &childServiceDesc.Streams[0]
 	stream, err := c.conn.NewStream(ctx, desc, "/"+serviceName+"/Exec", grpc.ForceCodec(vtCodec{}))
@@ -134,9 +150,6 @@ func (c *childClient) exec(ctx context.Context, req *ExecRequest) (*execStream, 
 		return nil, err
 	}
 	if err := stream.SendMsg(req); err != nil && err != io.EOF {
-		return nil, err
-	}
-	if err := stream.CloseSend(); err != nil {
 		return nil, err
 	}
 	return &execStream{stream: stream}, nil

@@ -3,6 +3,7 @@ package hot_ipc
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"os/exec"
@@ -168,7 +169,7 @@ func Start(ctx context.Context, cfg StartConfig) (*Child, error) {
 		RunnerFunc: func(_ hclog.Logger, spec *exec.Cmd, _ string) (runner.Runner, error) {
 			cmd := exec.Command(cfg.Path, cfg.Args...)
 			cmd.Env = append(append(spec.Env, cfg.Env...), envLogLevel+"="+lvl.String())
-			pr, err := newProcRunner(cmd)
+			pr, err := newProcRunner(ctx, cmd)
 			if err != nil {
 				return nil, err
 			}
@@ -187,8 +188,15 @@ func Start(ctx context.Context, cfg StartConfig) (*Child, error) {
 	select {
 	case err = <-res:
 	case <-ctx.Done():
+		// The runner kills the process (go-plugin's Start holds its lock
+		// until the handshake ends), then Start returns.
+		err = <-res
+	}
+	if c.proc != nil {
+		c.proc.stopKillOnCancel()
+	}
+	if ctx.Err() != nil {
 		c.client.Kill()
-		<-res
 		return nil, fmt.Errorf("start child %s: %w", cfg.Path, ctx.Err())
 	}
 	if err != nil {
@@ -217,11 +225,26 @@ func Start(ctx context.Context, cfg StartConfig) (*Child, error) {
 		defer close(c.relayDone)
 		newRelay(c.le, cfg.HostBus, cfg.Directives, ds).run(c.closeCtx)
 	}()
+	go c.watchExit()
 	c.le.WithField("pid", c.info.PID).
 		WithField("config-ids", strings.Join(c.info.ConfigIDs(), ",")).
 		WithField("start-dur", time.Since(started).Round(time.Millisecond).String()).
 		Debug("child started")
 	return c, nil
+}
+
+// watchExit logs the process's end when Close did not cause it.
+func (c *Child) watchExit() {
+	<-c.proc.done
+	if err := c.Err(); err != nil {
+		var ee *ExitError
+		if errors.As(err, &ee) {
+			c.le.WithField("pid", ee.PID).
+				WithField("exit-status", ee.Status).
+				WithField("last-stderr", strings.Join(ee.LastStderr, "\n")).
+				Error("child process exited")
+		}
+	}
 }
 
 // connect starts the process, handshakes and dispenses the client.

@@ -171,6 +171,7 @@ func TestChildKilled(t *testing.T) {
 	if !errors.As(c.Err(), &ee) {
 		t.Fatalf("Err after SIGKILL = %v, want *ExitError", c.Err())
 	}
+	f.hook.wait(t, "child process exited", map[string]string{"exit-status": "signal: killed", "binary-id": "ipc-fixture"})
 	if ee.Status != "signal: killed" || ee.ExitCode != -1 || ee.PID != c.Info().PID {
 		t.Fatalf("ExitError = %+v", ee)
 	}
@@ -233,6 +234,29 @@ func TestStartHandshakeTimeout(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Fatalf("error %q lacks %q", err, want)
 		}
+	}
+	// assertNoChildren (cleanup) proves the process is gone.
+}
+
+func TestStartCancelled(t *testing.T) {
+	f := newHost(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := f.config("HOTBUS_IPC_FIXTURE_MODE=hang")
+	res := make(chan error, 1)
+	go func() {
+		_, err := hot_ipc.Start(ctx, cfg)
+		res <- err
+	}()
+	// The child is up (and hanging) once its line arrives.
+	f.hook.wait(t, "fixture: hanging before the handshake", nil)
+	cancel()
+	select {
+	case err := <-res:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Start = %v, want context.Canceled", err)
+		}
+	case <-time.After(waitTimeout):
+		t.Fatal("Start did not return after ctx was cancelled")
 	}
 	// assertNoChildren (cleanup) proves the process is gone.
 }

@@ -25,10 +25,16 @@ type procRunner struct {
 	done     chan struct{}
 	waitOnce sync.Once
 	waitErr  error
+
+	// startCtx kills the process while it ends before stopKill is called:
+	// go-plugin's Client.Start cannot be interrupted otherwise.
+	startCtx context.Context
+	stopKill func() bool
 }
 
-// newProcRunner prepares cmd (not started).
-func newProcRunner(cmd *exec.Cmd) (*procRunner, error) {
+// newProcRunner prepares cmd (not started); ending startCtx kills it
+// until stopKillOnCancel is called.
+func newProcRunner(startCtx context.Context, cmd *exec.Cmd) (*procRunner, error) {
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -37,16 +43,28 @@ func newProcRunner(cmd *exec.Cmd) (*procRunner, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &procRunner{cmd: cmd, stdout: stdout, stderr: stderr, done: make(chan struct{})}, nil
+	return &procRunner{
+		cmd: cmd, stdout: stdout, stderr: stderr,
+		done: make(chan struct{}), startCtx: startCtx, stopKill: func() bool { return false },
+	}, nil
 }
 
 // Start starts the process.
 func (r *procRunner) Start(context.Context) error {
+	if err := r.startCtx.Err(); err != nil {
+		return err
+	}
 	if err := r.cmd.Start(); err != nil {
 		return err
 	}
 	r.pid = r.cmd.Process.Pid
+	r.stopKill = context.AfterFunc(r.startCtx, func() { _ = r.Kill(context.Background()) })
 	return nil
+}
+
+// stopKillOnCancel ends the link between startCtx and the process.
+func (r *procRunner) stopKillOnCancel() {
+	r.stopKill()
 }
 
 // Wait waits for the process to exit and records how it did.

@@ -105,6 +105,7 @@ type Child struct {
 	rpc         *childClient
 	proc        *procRunner
 	stderr      *stderrLog
+	stdio       [2]*stderrLog
 	running     sync.WaitGroup
 
 	// closeCtx ends every Exec call when Close begins.
@@ -156,6 +157,7 @@ func Start(ctx context.Context, cfg StartConfig) (*Child, error) {
 	}
 	c.le = cfg.Logger.WithField("binary-id", c.info.BinaryID)
 	c.stderr = &stderrLog{le: c.le}
+	c.stdio = [2]*stderrLog{{le: c.le, stream: "stdout"}, {le: c.le, stream: "stderr"}}
 	lvl := cfg.Logger.Logger.GetLevel()
 	c.client = plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  handshake,
@@ -164,6 +166,8 @@ func Start(ctx context.Context, cfg StartConfig) (*Child, error) {
 		StartTimeout:     timeout,
 		AutoMTLS:         true,
 		Stderr:           c.stderr,
+		SyncStdout:       c.stdio[0],
+		SyncStderr:       c.stdio[1],
 		Logger:           hclog.NewNullLogger(),
 		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: cfg.SocketDir},
 		RunnerFunc: func(_ hclog.Logger, spec *exec.Cmd, _ string) (runner.Runner, error) {
@@ -175,6 +179,7 @@ func Start(ctx context.Context, cfg StartConfig) (*Child, error) {
 			}
 			c.proc = pr
 			c.stderr.proc = pr
+			c.stdio[0].proc, c.stdio[1].proc = pr, pr
 			return pr, nil
 		},
 	})
@@ -212,7 +217,9 @@ func Start(ctx context.Context, cfg StartConfig) (*Child, error) {
 	c.info.BinaryVersion = info.GetBinaryVersion()
 	c.info.Factories = info.GetFactories()
 	c.le = cfg.Logger.WithField("binary-id", c.info.BinaryID)
-	c.stderr.setEntry(c.le)
+	for _, l := range []*stderrLog{c.stderr, c.stdio[0], c.stdio[1]} {
+		l.setEntry(c.le)
+	}
 	c.closeCtx, c.closeCancel = context.WithCancel(context.Background())
 	ds, err := c.rpc.directives(c.closeCtx)
 	if err != nil {

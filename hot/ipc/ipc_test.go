@@ -87,6 +87,8 @@ func TestStartInfoExecStop(t *testing.T) {
 	if e.Level.String() != "info" {
 		t.Fatalf("child info line arrived at level %s", e.Level)
 	}
+	// What a controller prints to os.Stdout arrives too (go-plugin's stdio sync).
+	f.hook.wait(t, "fixture prints to stdout", map[string]string{"stream": "stdout", "binary-id": "ipc-fixture", "pid": pid})
 
 	cancel()
 	if err := waitDone(t, done); err != nil {

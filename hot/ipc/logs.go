@@ -24,7 +24,10 @@ type stderrLog struct {
 	// le is the entry lines go to; proc gives the pid tag.
 	le   *logrus.Entry
 	proc *procRunner
-	buf  []byte
+	// stream, if set, tags each line ("stdout", "stderr": what the child
+	// printed to os.Stdout / os.Stderr, relayed by go-plugin).
+	stream string
+	buf    []byte
 	// last holds the last lines, oldest first.
 	last    []string
 	inPanic bool
@@ -69,6 +72,9 @@ func (l *stderrLog) handle(line string) {
 	le := l.le
 	if l.proc != nil {
 		le = le.WithField("pid", l.proc.pid)
+	}
+	if l.stream != "" {
+		le = le.WithField("stream", l.stream)
 	}
 	if lvl, msg, fields, ok := parseJSONLine(line); ok {
 		le.WithFields(fields).Log(lvl, msg)

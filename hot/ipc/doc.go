@@ -32,7 +32,9 @@
 //     JSONFormatter, at the host logger's level); the host logs each one
 //     in its own logger with its level and fields, tagged binary-id and
 //     pid. Other stderr output (a panic trace) is logged line by line, and
-//     the last lines are kept for the [ExitError].
+//     the last lines are kept for the [ExitError]. What the child prints
+//     to os.Stdout and os.Stderr (relayed by go-plugin) is logged line by
+//     line too, tagged stream=stdout or stream=stderr.
 //   - The process's end: exit status and last stderr lines ([ExitError]).
 //   - Directives, from the child to the host, for the types that opt in:
 //     a [CrossingDirective] (a directive.Networked with NewNetworkedValue)
@@ -59,7 +61,11 @@
 // handshake for at most the handshake timeout; a process that exits before
 // (an os.Exit in an init) or does not answer in time (killed) is an error,
 // and nothing is left running. A child that dies later (SIGKILL, a panic
-// in a goroutine) closes Exited; its Exec calls return an error wrapping
-// the [ExitError]; the host is not affected. Close ends the Exec calls
-// first (the child's controllers stop), then the process.
+// in a goroutine) closes Exited, logs "child process exited" with its
+// status, and its Exec calls return an error wrapping the [ExitError]; the
+// host is not affected. Exec returns once the child controller has
+// returned from Execute (the host half-closes the call, the child stops
+// the controller and waits for it, bounded by StartConfig.StopTimeout).
+// Close ends the Exec calls first (the child's controllers stop), then the
+// process.
 package hot_ipc

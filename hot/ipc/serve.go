@@ -35,6 +35,11 @@ const envLogLevel = "HOTBUS_CHILD_LOG_LEVEL"
 // it prints that this is a hotbus child executable and exits with status 1.
 // The child logs JSON lines on its stderr, which the host parses into its
 // own logger (see Start).
+//
+// Each factory is wrapped so the child knows when a controller it built
+// returned from Execute: controllers on the child's bus are that wrapper
+// (it forwards every method), so code in the child that type-asserts a
+// controller taken from the bus sees the wrapper, not its own type.
 func Serve(binaryID, binaryVersion string, factories func(bus.Bus) []controller.Factory) {
 	if os.Getenv(handshake.MagicCookieKey) != handshake.MagicCookieValue {
 		fmt.Fprintf(os.Stderr, "hotbus child %s %s: this is a hotbus child executable; it is started by hotbus/loader/process, "+

@@ -443,7 +443,8 @@ func (c *Child) execErr(configID string, err error, stopping bool) error {
 // a child that has not exited 2 s later, or when ctx ends, is killed. The
 // directives the child had forwarded are released on the host bus.
 // Close waits for the process to be gone and returns ctx's error if ctx
-// ended first. Calling it again returns the first result.
+// ended first. Calling it again returns the first result. Call it after
+// an unexpected exit too: it removes the socket dir go-plugin made.
 func (c *Child) Close(ctx context.Context) error {
 	c.closeOnce.Do(func() {
 		began := time.Now()

@@ -29,6 +29,11 @@ const (
 	// StateRemoved is a plugin whose file was removed: its controllers were
 	// stopped and its resolver left the bus.
 	StateRemoved State = "removed"
+	// StateRolledBack is a build that was loaded but whose controllers
+	// failed to start (its config was rejected or its factory failed), so
+	// the loader put the previous build of its binary ID back on the bus.
+	// Error says which config failed and why.
+	StateRolledBack State = "rolled-back"
 )
 
 // Manifest is the record of the plugins a loader knows in one directory.

@@ -179,6 +179,8 @@ func (c *Controller) newRun() (*run, error) {
 		files:   make(map[string]*file),
 		active:  make(map[string]*live),
 		stopped: make(map[string]time.Duration),
+		// A few are enough: the first failure of a build drops it.
+		failures: make(chan failure, 8),
 	}
 	r.host, r.hostErr = preflight.CurrentHost()
 	if r.hostErr == nil {

@@ -25,7 +25,13 @@
 //     never reopened), preflight (internal/preflight: would the runtime
 //     accept it?), plugin.Open, the ControllerBusHotPlugin symbol,
 //     NewHotResolver with the plugin's own context, then the swap.
-//  4. On exit every plugin's controllers are stopped and its resolver
+//  4. If a controller of the new build fails to start (its config is
+//     rejected by the build's Validate, or its factory fails), the error is
+//     logged at error level every time, and the loader rolls back: the new
+//     build is dropped and the build it replaced, still mapped, goes back
+//     on the bus (manifest state "rolled-back" for the new one) until the
+//     next build replaces it.
+//  5. On exit every plugin's controllers are stopped and its resolver
 //     removed.
 //
 // A bad plugin never stops the loader: every error is logged and recorded

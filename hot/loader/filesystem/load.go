@@ -75,7 +75,7 @@ func (r *run) load(ctx context.Context, cand candidate) {
 		return
 	}
 	swapStart := time.Now()
-	l, err := r.start(ctx, cand, op, &rec)
+	l, err := r.start(ctx, cand.path, cand.stamp.mtime, op, &rec)
 	if err != nil {
 		r.failWith(f, rec, err)
 		return
@@ -90,7 +90,7 @@ func (r *run) load(ctx context.Context, cand candidate) {
 			added:   time.Now(),
 			settled: r.settled,
 		}
-		go steps.log(ctx, le, l.res)
+		go steps.log(l.done, le, l.res)
 	}
 	rec.State = hot_manifest.StateLoaded
 	rec.LoadedAt = time.Now()

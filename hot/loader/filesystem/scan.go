@@ -34,6 +34,9 @@ type run struct {
 	// stopped is how long dropping a build of a binary ID took in this
 	// reconcile, for the reload log line of the build that replaces it.
 	stopped map[string]time.Duration
+	// failures are controllers of builds on the bus that failed to
+	// start, for rollback.
+	failures chan failure
 	// settled is closed when the current reconcile has published the
 	// manifest: a reload's log line waits for it, so that once it is
 	// logged the loader is done with the plugins dir.
@@ -108,19 +111,6 @@ func (r *run) reconcile(ctx context.Context) {
 	}
 
 	changed := false
-	for _, path := range sortedPaths(r.files) {
-		f := r.files[path]
-		if _, ok := present[path]; ok || f.record.State == hot_manifest.StateRemoved {
-			continue
-		}
-		if f.live != nil {
-			r.le.WithField("plugin-path", path).Info("plugin file removed: stopping its controllers")
-			r.drop(f.live)
-		}
-		f.record.State = hot_manifest.StateRemoved
-		changed = true
-	}
-
 	var todo []candidate
 	for path, s := range present {
 		if f := r.files[path]; f != nil && f.stamp == s && f.record.State != hot_manifest.StateRemoved {
@@ -145,6 +135,20 @@ func (r *run) reconcile(ctx context.Context) {
 		}
 		return strings.Compare(a.path, b.path)
 	})
+
+	// A removed file whose binary ID has a new build waiting (the
+	// compiler removes the old build right after it publishes the new)
+	// stays on the bus until the new build replaces it: that is a reload,
+	// the old build is superseded, and it is the one to go back to if the
+	// new build's controllers fail to start.
+	successor := make(map[string]bool)
+	for _, cand := range todo {
+		if cand.build != nil && cand.build.BinaryID != "" {
+			successor[cand.build.BinaryID] = true
+		}
+	}
+	changed = r.dropRemoved(present, successor) || changed
+
 	for i, cand := range todo {
 		if newer := newerBuild(todo[i+1:], cand); newer != "" {
 			// The build manifests say a newer build of the same binary
@@ -155,9 +159,39 @@ func (r *run) reconcile(ctx context.Context) {
 		}
 		changed = true
 	}
+	// Removed files whose successor did not replace them.
+	changed = r.dropRemoved(present, nil) || changed
 	if changed {
 		r.publish(ctx, true)
 	}
+}
+
+// dropRemoved drops the builds of files not present any more and records
+// them removed, except those put back by a rollback and those whose binary
+// ID is in successor. It reports whether a record changed.
+func (r *run) dropRemoved(present map[string]stamp, successor map[string]bool) bool {
+	changed := false
+	for _, path := range sortedPaths(r.files) {
+		f := r.files[path]
+		if _, ok := present[path]; ok || f.record.State == hot_manifest.StateRemoved {
+			continue
+		}
+		if l := f.live; l != nil {
+			if l.restored || successor[l.binaryID] {
+				// Put back by a rollback after its file was removed (it
+				// runs until a newer build replaces it), or about to be
+				// replaced.
+				continue
+			}
+			r.le.WithField("plugin-path", path).Info("plugin file removed: stopping its controllers")
+			r.drop(l)
+		}
+		if f.record.State == hot_manifest.StateLoaded || f.record.State == hot_manifest.StateFailed || f.record.State == "" {
+			f.record.State = hot_manifest.StateRemoved
+			changed = true
+		}
+	}
+	return changed
 }
 
 // newerBuild returns the path of a later candidate with the same binary ID

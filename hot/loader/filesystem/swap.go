@@ -22,20 +22,31 @@ type live struct {
 	path     string
 	mtime    time.Time
 	binaryID string
-	hp       hot_plugin.HotPlugin
+	op       *openedBuild
 	res      controller.FactoryResolver
 	rc       *resolver.Controller
-	cancel   context.CancelFunc
-	release  func()
+	// done is closed when the build leaves the bus (cancel).
+	done    <-chan struct{}
+	cancel  context.CancelFunc
+	release func()
+	// prev is the build of the binary ID this one replaced, to put back if
+	// this one's controllers fail to start (see rollback); nil if none.
+	prev *live
+	// restored is set on a build put back by a rollback: its file may be
+	// gone (the compiler removes older builds), and it stays on the bus
+	// until a newer build replaces it.
+	restored bool
 }
 
-// start puts the build op from cand on the bus, with a context of its
-// own under ctx (the loader's). The new resolver is built first, so a build that fails leaves the running one untouched; then the
+// start puts the build op, from the plugin file at path, on the bus, with
+// a context of its own under ctx (the loader's). The new resolver is built
+// first, so a build that fails leaves the running one untouched; then the
 // running build of the binary ID (and any build from the same path) is
 // dropped, and only then the new resolver is added: controllerbus offers
 // the host's LoadControllerWithConfig directives to it, so the dropped
 // build's controllers come back with the new code and their configs.
-func (r *run) start(ctx context.Context, cand candidate, op *openedBuild, rec *hot_manifest.Plugin) (*live, error) {
+// rec, if not nil, gets the build's config IDs.
+func (r *run) start(ctx context.Context, path string, mtime time.Time, op *openedBuild, rec *hot_manifest.Plugin) (*live, error) {
 	pctx, cancel := context.WithCancel(ctx)
 	var res controller.FactoryResolver
 	var err error
@@ -47,38 +58,45 @@ func (r *run) start(ctx context.Context, cand candidate, op *openedBuild, rec *h
 	}
 	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("plugin %s (%s): build its resolver: %w", cand.path, op.binaryID, err)
+		return nil, fmt.Errorf("plugin %s (%s): build its resolver: %w", path, op.binaryID, err)
 	}
-	if rel, ok := res.(hot_plugin.Releasable); ok {
+	if rel, ok := res.(hot_plugin.Releasable); ok && rec != nil {
 		rec.ConfigIDs = rel.GetConfigIDs()
+	}
+	l := &live{
+		path:     path,
+		mtime:    mtime,
+		binaryID: op.binaryID,
+		op:       op,
+		res:      res,
+		done:     pctx.Done(),
+		cancel:   cancel,
+	}
+	if fr, ok := res.(hot_plugin.FailureReporter); ok {
+		fr.OnControllerError(func(e *hot_plugin.ControllerError) { r.controllerFailed(l, e) })
 	}
 
 	if old := r.active[op.binaryID]; old != nil {
-		r.le.WithField("plugin-path", cand.path).WithField("old-path", old.path).
+		r.le.WithField("plugin-path", path).WithField("old-path", old.path).
 			Info("swapping in a new build: stopping the old build's controllers first")
 		r.drop(old)
-		if f := r.files[old.path]; f != nil && old.path != cand.path {
+		if f := r.files[old.path]; f != nil && old.path != path {
 			f.record.State = hot_manifest.StateSuperseded
 		}
+		// Only one step back: the build before the old one is forgotten.
+		old.prev = nil
+		l.prev = old
 	}
-	if f := r.files[cand.path]; f != nil && f.live != nil {
+	if f := r.files[path]; f != nil && f.live != nil {
 		// The file was replaced by a build of another binary ID.
 		r.drop(f.live)
 	}
 
-	l := &live{
-		path:     cand.path,
-		mtime:    cand.stamp.mtime,
-		binaryID: op.binaryID,
-		hp:       op.hp,
-		res:      res,
-		cancel:   cancel,
-	}
 	l.rc = resolver.NewController(r.le.WithField("binary-id", op.binaryID), r.c.b, res)
 	l.release, err = r.c.b.AddController(pctx, l.rc, nil)
 	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("plugin %s (%s): add its resolver to the bus: %w", cand.path, op.binaryID, err)
+		return nil, fmt.Errorf("plugin %s (%s): add its resolver to the bus: %w", path, op.binaryID, err)
 	}
 	r.active[op.binaryID] = l
 	return l, nil
@@ -102,7 +120,7 @@ func (r *run) drop(l *live) {
 		}
 		cancel()
 	}
-	if err := recoverCall(l.hp.PrePluginUnload); err != nil {
+	if err := recoverCall(l.op.hp.PrePluginUnload); err != nil {
 		le.WithError(err).Warn("PrePluginUnload")
 	}
 	if r.active[l.binaryID] == l {
@@ -138,8 +156,9 @@ type reloadSteps struct {
 }
 
 // log waits for the first of res's controllers to run and logs the reload
-// with the time of each step, in one line.
-func (s reloadSteps) log(ctx context.Context, le *logrus.Entry, res controller.FactoryResolver) {
+// with the time of each step, in one line. It returns without a word once
+// done is closed: the build left the bus.
+func (s reloadSteps) log(done <-chan struct{}, le *logrus.Entry, res controller.FactoryResolver) {
 	rel, ok := res.(hot_plugin.Releasable)
 	if !ok {
 		return
@@ -147,7 +166,7 @@ func (s reloadSteps) log(ctx context.Context, le *logrus.Entry, res controller.F
 	timer := time.NewTimer(StopTimeout)
 	defer timer.Stop()
 	select {
-	case <-ctx.Done():
+	case <-done:
 		return
 	case <-timer.C:
 		le.Infof("reloaded, but no controller of the new build started within %v: does the host's config set use it?", StopTimeout)
@@ -172,7 +191,7 @@ func (s reloadSteps) log(ctx context.Context, le *logrus.Entry, res controller.F
 	}
 	if s.settled != nil {
 		select {
-		case <-ctx.Done():
+		case <-done:
 			return
 		case <-s.settled:
 		}

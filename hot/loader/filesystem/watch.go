@@ -38,8 +38,14 @@ func (r *run) execute(ctx context.Context) error {
 		}
 		if !r.c.conf.GetWatch() {
 			r.reconcile(ctx)
-			<-ctx.Done()
-			return nil
+			for {
+				select {
+				case <-ctx.Done():
+					return nil
+				case fl := <-r.failures:
+					r.rollback(ctx, fl)
+				}
+			}
 		}
 		err := r.watch(ctx)
 		if ctx.Err() != nil {
@@ -135,6 +141,8 @@ func (r *run) watch(ctx context.Context) error {
 			r.le.WithError(err).Warn("watching the plugins dir")
 			quick = false
 			debounce.Reset(r.c.debounce)
+		case fl := <-r.failures:
+			r.rollback(ctx, fl)
 		case <-debounce.C:
 			quick = false
 			if _, err := os.Stat(r.c.dir); err != nil {

@@ -34,6 +34,12 @@ const (
 	// the loader put the previous build of its binary ID back on the bus.
 	// Error says which config failed and why.
 	StateRolledBack State = "rolled-back"
+	// StateStuck is a build taken off the bus (superseded, removed or
+	// stopped) whose controllers did not all return from Execute within the
+	// loader's stop timeout after their context was canceled. Go can't stop
+	// a goroutine: they keep running beside whatever runs next, until they
+	// return. Stuck names them.
+	StateStuck State = "stuck"
 )
 
 // Manifest is the record of the plugins a loader knows in one directory.
@@ -69,6 +75,9 @@ type Plugin struct {
 	State State `json:"state"`
 	// Error is the last error, for a failed plugin.
 	Error string `json:"error,omitempty"`
+	// Stuck names the controllers of a stuck build (StateStuck) that had
+	// not stopped: "<controller-id> (config <config-id>, still in Execute)".
+	Stuck []string `json:"stuck,omitempty"`
 }
 
 // Find returns the record of the plugin at path, or nil.
@@ -107,6 +116,7 @@ func (m *Manifest) Clone() *Manifest {
 	c.Plugins = slices.Clone(m.Plugins)
 	for i := range c.Plugins {
 		c.Plugins[i].ConfigIDs = slices.Clone(c.Plugins[i].ConfigIDs)
+		c.Plugins[i].Stuck = slices.Clone(c.Plugins[i].Stuck)
 	}
 	return &c
 }

@@ -45,7 +45,7 @@ func (f *factory) Construct(ctx context.Context, conf config.Config, opts contro
 	if inner == nil {
 		return nil, nil
 	}
-	return newTrackedController(inner, f.r), nil
+	return newTrackedController(inner, f.r, f.GetConfigID()), nil
 }
 
 // fail reports a controller that could not start and returns its error.

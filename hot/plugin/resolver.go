@@ -126,9 +126,11 @@ func (r *Resolver) controllerError(op, configID string, err error) *ControllerEr
 }
 
 // WaitStopped waits until every controller built by the resolver's
-// factories has returned from Execute and been closed, or ctx ends.
+// factories has returned from Execute and been closed. It returns as soon
+// as the last one has (no polling); if ctx ends first, it returns a
+// *StuckError naming each controller that has not stopped.
 func (r *Resolver) WaitStopped(ctx context.Context) error {
-	return r.live.wait(ctx)
+	return r.live.wait(ctx, r.id, r.binaryVersion)
 }
 
 // Executing returns a channel that is closed when a controller built by the

@@ -34,6 +34,9 @@ type Controller struct {
 	dir string
 	// debounce is the parsed DebounceDur.
 	debounce time.Duration
+	// stopTimeout bounds the wait for a dropped build's controllers:
+	// StopTimeout (tests shorten it).
+	stopTimeout time.Duration
 	// state is the manifest of loaded plugins.
 	state manifestState
 	// running counts Execute calls in progress; exited is closed when it
@@ -56,6 +59,8 @@ func NewController(le *logrus.Entry, b bus.Bus, conf *Config) (*Controller, erro
 		conf:     conf,
 		dir:      dir,
 		debounce: debounce,
+
+		stopTimeout: StopTimeout,
 	}
 	c.state.set(&hot_manifest.Manifest{Dir: dir, UpdatedAt: time.Now()})
 	return c, nil

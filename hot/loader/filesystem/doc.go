@@ -34,6 +34,12 @@
 //  5. On exit every plugin's controllers are stopped and its resolver
 //     removed.
 //
+// Stopping a build's controllers cancels their context and waits for them
+// to return from Execute, on the signal of their exits, at most
+// [StopTimeout]. Go can't stop a goroutine: a controller that ignores its
+// context is logged by name and recorded (manifest state "stuck"), and
+// keeps running beside the next build until it returns.
+//
 // A bad plugin never stops the loader: every error is logged and recorded
 // in the manifest of loaded plugins (hot/manifest), which the loader writes
 // as JSON into Dir after every change and resolves as the

@@ -187,7 +187,7 @@ func (r *run) dropRemoved(present map[string]stamp, successor map[string]bool) b
 			r.drop(l)
 		}
 		if f.record.State == hot_manifest.StateLoaded || f.record.State == hot_manifest.StateFailed || f.record.State == "" {
-			f.record.State = hot_manifest.StateRemoved
+			settle(&f.record, hot_manifest.StateRemoved)
 			changed = true
 		}
 	}
@@ -249,7 +249,7 @@ func (r *run) close() {
 		l := r.active[id]
 		r.drop(l)
 		if f := r.files[l.path]; f != nil && f.live == nil {
-			f.record.State = hot_manifest.StateRemoved
+			settle(&f.record, hot_manifest.StateRemoved)
 			f.record.Error = "loader stopped"
 		}
 	}

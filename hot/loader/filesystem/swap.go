@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aperturerobotics/controllerbus/controller"
@@ -81,7 +82,7 @@ func (r *run) start(ctx context.Context, path string, mtime time.Time, op *opene
 			Info("swapping in a new build: stopping the old build's controllers first")
 		r.drop(old)
 		if f := r.files[old.path]; f != nil && old.path != path {
-			f.record.State = hot_manifest.StateSuperseded
+			settle(&f.record, hot_manifest.StateSuperseded)
 		}
 		// Only one step back: the build before the old one is forgotten.
 		old.prev = nil
@@ -105,20 +106,28 @@ func (r *run) start(ctx context.Context, path string, mtime time.Time, op *opene
 // drop takes a build off the bus, in the order controllerbus needs: cancel
 // the plugin's context (its controllers' factories are canceled), remove
 // and close the resolver controller, wait for the controllers to stop
-// (bounded by StopTimeout), then PrePluginUnload. The code stays mapped.
+// (on the signal of their exits, bounded by StopTimeout), then
+// PrePluginUnload. The code stays mapped.
+//
+// Go can't stop a goroutine: a controller whose Execute ignores its
+// context keeps running. After the timeout it is logged by name and the
+// file's record gets its name in Stuck (see settle), and the loader goes on.
 func (r *run) drop(l *live) {
-	le := r.le.WithField("plugin-path", l.path).WithField("binary-id", l.binaryID)
+	le := r.le.WithField("plugin-path", l.path).WithField("binary-id", l.binaryID).
+		WithField("binary-version", l.op.binaryVersion)
 	start := time.Now()
 	defer func() { r.stopped[l.binaryID] = time.Since(start) }()
 	l.cancel()
 	l.release()
 	_ = l.rc.Close()
+	var stuck []string
 	if rel, ok := l.res.(hot_plugin.Releasable); ok {
-		ctx, cancel := context.WithTimeout(context.Background(), StopTimeout)
-		if err := rel.WaitStopped(ctx); err != nil {
-			le.WithError(err).Warnf("the plugin's controllers did not stop within %v; going on", StopTimeout)
-		}
+		ctx, cancel := context.WithTimeout(context.Background(), r.c.stopTimeout)
+		err := rel.WaitStopped(ctx)
 		cancel()
+		if err != nil {
+			stuck = r.logStuck(le, err)
+		}
 	}
 	if err := recoverCall(l.op.hp.PrePluginUnload); err != nil {
 		le.WithError(err).Warn("PrePluginUnload")
@@ -128,8 +137,40 @@ func (r *run) drop(l *live) {
 	}
 	if f := r.files[l.path]; f != nil && f.live == l {
 		f.live = nil
+		f.record.Stuck = stuck
 	}
 	le.Debug("plugin dropped; its code stays mapped until the process exits (Go can't unload plugins)")
+}
+
+// logStuck logs the controllers of a dropped build that did not stop in
+// time (err from WaitStopped), by name, and returns their names.
+func (r *run) logStuck(le *logrus.Entry, err error) []string {
+	var names []string
+	var se *hot_plugin.StuckError
+	if errors.As(err, &se) {
+		for _, c := range se.Controllers {
+			names = append(names, c.String())
+		}
+	} else {
+		names = []string{"(unknown controllers: " + err.Error() + ")"}
+	}
+	what := "1 controller"
+	if len(names) != 1 {
+		what = fmt.Sprintf("%d controllers", len(names))
+	}
+	le.WithField("stuck-controllers", names).
+		Warnf("%s of the build did not stop within %v after its context was canceled: %s. Go can't stop a goroutine, so it keeps running beside the next build; make Execute return when its context ends",
+			what, r.c.stopTimeout, strings.Join(names, ", "))
+	return names
+}
+
+// settle sets the state of a file record whose build left the bus: state,
+// or StateStuck if controllers of the build did not stop.
+func settle(rec *hot_manifest.Plugin, state hot_manifest.State) {
+	if len(rec.Stuck) != 0 {
+		state = hot_manifest.StateStuck
+	}
+	rec.State = state
 }
 
 // reloadSteps are the times of one reload, from the source change to the

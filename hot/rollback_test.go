@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aperturerobotics/controllerbus/bus"
@@ -20,6 +22,8 @@ import (
 type faultHook struct {
 	*reloadHook
 	errors chan *logrus.Entry
+	mu     sync.Mutex
+	lines  []string
 }
 
 func newFaultHook() *faultHook {
@@ -29,10 +33,20 @@ func newFaultHook() *faultHook {
 // Fire forwards counter events and compile errors, and the error lines
 // that name a config ID.
 func (h *faultHook) Fire(e *logrus.Entry) error {
+	h.mu.Lock()
+	h.lines = append(h.lines, e.Level.String()+" "+e.Message)
+	h.mu.Unlock()
 	if _, ok := e.Data["config-id"]; ok && e.Level <= logrus.ErrorLevel {
 		h.errors <- e
 	}
 	return h.reloadHook.Fire(e)
+}
+
+// logged returns the lines logged so far, as "<level> <message>".
+func (h *faultHook) logged() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.lines)
 }
 
 // expectControllerError waits for an error-level line naming configID and

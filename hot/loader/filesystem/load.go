@@ -80,7 +80,18 @@ func (r *run) load(ctx context.Context, cand candidate) {
 		r.failWith(f, rec, err)
 		return
 	}
-	if cand.build != nil && cand.build.Trigger != nil {
+	le = le.WithField("config-ids", rec.ConfigIDs)
+	if l.prev != nil {
+		le = le.WithField("old-path", l.prev.path).WithField("old-version", l.prev.op.binaryVersion)
+	}
+	rec.State = hot_manifest.StateLoaded
+	rec.LoadedAt = time.Now()
+	f.record = rec
+	f.live = l
+	// One info line per load: a reload says it is one (with the time of
+	// each step when the compiler's build manifest has them).
+	switch {
+	case cand.build != nil && cand.build.Trigger != nil:
 		steps := reloadSteps{
 			build:   cand.build,
 			detect:  loadStart.Sub(cand.build.PublishedAt),
@@ -91,12 +102,12 @@ func (r *run) load(ctx context.Context, cand candidate) {
 			settled: r.settled,
 		}
 		go steps.log(l.done, le, l.res)
+		le.Debug("plugin loaded")
+	case l.prev != nil:
+		le.Info("reloaded: the new build replaced the old one")
+	default:
+		le.Info("plugin loaded")
 	}
-	rec.State = hot_manifest.StateLoaded
-	rec.LoadedAt = time.Now()
-	f.record = rec
-	f.live = l
-	le.WithField("config-ids", rec.ConfigIDs).Info("plugin loaded")
 }
 
 // fail records err for f, without anything known of the new build.

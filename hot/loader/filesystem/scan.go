@@ -183,7 +183,8 @@ func (r *run) dropRemoved(present map[string]stamp, successor map[string]bool) b
 				// replaced.
 				continue
 			}
-			r.le.WithField("plugin-path", path).Info("plugin file removed: stopping its controllers")
+			r.le.WithField("plugin-path", path).WithField("binary-id", l.binaryID).
+				Info("plugin file removed, and no new build of its binary ID replaces it: stopping its controllers")
 			r.drop(l)
 		}
 		if f.record.State == hot_manifest.StateLoaded || f.record.State == hot_manifest.StateFailed || f.record.State == "" {

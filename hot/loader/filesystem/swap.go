@@ -79,7 +79,7 @@ func (r *run) start(ctx context.Context, path string, mtime time.Time, op *opene
 
 	if old := r.active[op.binaryID]; old != nil {
 		r.le.WithField("plugin-path", path).WithField("old-path", old.path).
-			Info("swapping in a new build: stopping the old build's controllers first")
+			Debug("swapping in a new build: stopping the old build's controllers first")
 		r.drop(old)
 		if f := r.files[old.path]; f != nil && old.path != path {
 			settle(&f.record, hot_manifest.StateSuperseded)

@@ -34,9 +34,11 @@ type Controller struct {
 	dir string
 	// debounce is the parsed DebounceDur.
 	debounce time.Duration
-	// stopTimeout bounds the wait for a dropped build's controllers:
-	// StopTimeout (tests shorten it).
+	// stopTimeout bounds the wait for a dropped build's controllers, and
+	// for a reload's first controller: StopTimeout (tests shorten it).
 	stopTimeout time.Duration
+	// readDir lists the plugins dir: os.ReadDir (tests make it fail).
+	readDir func(string) ([]os.DirEntry, error)
 	// state is the manifest of loaded plugins.
 	state manifestState
 	// running counts Execute calls in progress; exited is closed when it
@@ -61,6 +63,7 @@ func NewController(le *logrus.Entry, b bus.Bus, conf *Config) (*Controller, erro
 		debounce: debounce,
 
 		stopTimeout: StopTimeout,
+		readDir:     os.ReadDir,
 	}
 	c.state.set(&hot_manifest.Manifest{Dir: dir, UpdatedAt: time.Now()})
 	return c, nil

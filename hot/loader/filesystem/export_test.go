@@ -1,6 +1,7 @@
 package hot_loader_filesystem
 
 import (
+	"os"
 	"time"
 
 	"github.com/aperturerobotics/controllerbus/bus"
@@ -8,13 +9,26 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// NewFactoryWithStopTimeout is NewFactory whose loaders wait at most d,
-// instead of StopTimeout, for a dropped build's controllers.
-func NewFactoryWithStopTimeout(b bus.Bus, d time.Duration) controller.Factory {
+// TestHooks replace parts of the loaders a test factory makes; zero fields
+// keep the defaults.
+type TestHooks struct {
+	// StopTimeout replaces StopTimeout.
+	StopTimeout time.Duration
+	// ReadDir replaces os.ReadDir for listing the plugins dir.
+	ReadDir func(string) ([]os.DirEntry, error)
+}
+
+// NewTestFactory is NewFactory whose loaders use h.
+func NewTestFactory(b bus.Bus, h TestHooks) controller.Factory {
 	return bus.NewBusFactory(b, ConfigID, Version, NewConfig, func(le *logrus.Entry, b bus.Bus, conf *Config) (*Controller, error) {
 		c, err := NewController(le, b, conf)
 		if c != nil {
-			c.stopTimeout = d
+			if h.StopTimeout != 0 {
+				c.stopTimeout = h.StopTimeout
+			}
+			if h.ReadDir != nil {
+				c.readDir = h.ReadDir
+			}
 		}
 		return c, err
 	})

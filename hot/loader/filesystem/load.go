@@ -100,6 +100,8 @@ func (r *run) load(ctx context.Context, cand candidate) {
 			swap:    time.Since(swapStart),
 			added:   time.Now(),
 			settled: r.settled,
+
+			startTimeout: r.c.stopTimeout,
 		}
 		go steps.log(l.done, le, l.res)
 		le.Debug("plugin loaded")

@@ -2,6 +2,7 @@ package hot_loader_filesystem
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -83,17 +84,21 @@ type candidate struct {
 // reconcile brings the bus in line with the plugins directory: removed
 // files are dropped, new and changed files are loaded, oldest first, so the
 // newest build of each binary ID wins. The manifest is published if
-// anything changed.
-func (r *run) reconcile(ctx context.Context) {
+// anything changed. If the directory can't be listed, nothing changes: the
+// error is logged and returned, and the caller scans again later.
+func (r *run) reconcile(ctx context.Context) error {
 	settled := make(chan struct{})
 	r.settled = settled
 	defer close(settled)
 	clear(r.stopped)
 	present := make(map[string]stamp)
 	if r.dirOK {
-		entries, err := os.ReadDir(r.c.dir)
+		entries, err := r.c.readDir(r.c.dir)
 		if err != nil {
-			r.le.WithError(err).Warn("could not list the plugins dir")
+			// An empty listing would drop every plugin: change nothing.
+			err = fmt.Errorf("list the plugins dir %s: %w", r.c.dir, err)
+			r.le.WithError(err).Errorf("could not list the plugins dir; nothing was changed, the loaded plugins keep running, and the loader tries again in %v. If it goes on, check the process's open file limit (ulimit -n) and the device", dirPollInterval)
+			return err
 		}
 		for _, e := range entries {
 			if !isPluginName(e.Name()) {
@@ -164,6 +169,7 @@ func (r *run) reconcile(ctx context.Context) {
 	if changed {
 		r.publish(ctx, true)
 	}
+	return nil
 }
 
 // dropRemoved drops the builds of files not present any more and records

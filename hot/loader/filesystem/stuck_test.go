@@ -27,7 +27,7 @@ func TestStuckControllerIsNamedAndRecorded(t *testing.T) {
 
 	const stopTimeout = 300 * time.Millisecond
 	tb := newTestBusWith(t, func(b bus.Bus) controller.Factory {
-		return hot_loader_filesystem.NewFactoryWithStopTimeout(b, stopTimeout)
+		return hot_loader_filesystem.NewTestFactory(b, hot_loader_filesystem.TestHooks{StopTimeout: stopTimeout})
 	})
 	mw := watchManifest(t, tb, dir)
 	hello := watchProbe(t, tb, "hello")

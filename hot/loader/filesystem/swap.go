@@ -15,7 +15,8 @@ import (
 )
 
 // StopTimeout bounds how long the loader waits for a dropped build's
-// controllers to stop before it goes on (and logs it).
+// controllers to stop before it goes on (and logs it), and how long a
+// reload's log line waits for the new build's first controller.
 const StopTimeout = 10 * time.Second
 
 // live is a plugin build whose resolver is on the bus.
@@ -194,6 +195,8 @@ type reloadSteps struct {
 	// settled is closed when the loader is done with the reconcile that
 	// loaded the build; the line is logged after it.
 	settled <-chan struct{}
+	// startTimeout bounds the wait for the first controller (StopTimeout).
+	startTimeout time.Duration
 }
 
 // log waits for the first of res's controllers to run and logs the reload
@@ -204,13 +207,13 @@ func (s reloadSteps) log(done <-chan struct{}, le *logrus.Entry, res controller.
 	if !ok {
 		return
 	}
-	timer := time.NewTimer(StopTimeout)
+	timer := time.NewTimer(s.startTimeout)
 	defer timer.Stop()
 	select {
 	case <-done:
 		return
 	case <-timer.C:
-		le.Infof("reloaded, but no controller of the new build started within %v: does the host's config set use it?", StopTimeout)
+		le.Infof("reloaded, but no controller of the new build started within %v: does the host's config set use it?", s.startTimeout)
 		return
 	case <-rel.Executing():
 	}

@@ -37,13 +37,19 @@ func (r *run) execute(ctx context.Context) error {
 			return nil
 		}
 		if !r.c.conf.GetWatch() {
-			r.reconcile(ctx)
+			// Scan once, or until a listing succeeds.
+			retry := time.NewTimer(0)
+			defer retry.Stop()
 			for {
 				select {
 				case <-ctx.Done():
 					return nil
 				case fl := <-r.failures:
 					r.rollback(ctx, fl)
+				case <-retry.C:
+					if err := r.reconcile(ctx); err != nil {
+						retry.Reset(dirPollInterval)
+					}
 				}
 			}
 		}
@@ -53,7 +59,7 @@ func (r *run) execute(ctx context.Context) error {
 		}
 		r.le.WithError(err).Warn("stopped watching the plugins dir; waiting for it")
 		r.dirOK = false
-		r.reconcile(ctx)
+		_ = r.reconcile(ctx) // dirOK is false: drops everything, never fails
 	}
 }
 
@@ -98,10 +104,13 @@ func (r *run) watch(ctx context.Context) error {
 	if err := w.Add(r.c.dir); err != nil {
 		return err
 	}
-	r.reconcile(ctx)
-
 	debounce := time.NewTimer(r.c.debounce)
 	debounce.Stop()
+	if err := r.reconcile(ctx); err != nil {
+		// Scan again after the poll interval, even if nothing happens.
+		debounce.Reset(dirPollInterval)
+	}
+
 	// quick is set while the changes are a compiler's publish: the
 	// directory is scanned once it has been quiet for publishSettle.
 	quick := false
@@ -148,7 +157,9 @@ func (r *run) watch(ctx context.Context) error {
 			if _, err := os.Stat(r.c.dir); err != nil {
 				return errDirGone
 			}
-			r.reconcile(ctx)
+			if err := r.reconcile(ctx); err != nil {
+				debounce.Reset(dirPollInterval)
+			}
 		}
 	}
 }

@@ -3,7 +3,6 @@ package hot_manifest
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -140,8 +139,10 @@ func Unmarshal(data []byte) (*Manifest, error) {
 }
 
 // ReadFile reads the manifest at path (usually filepath.Join(dir, FileName)).
+// Anything but a regular file of at most MaxManifestSize bytes is refused
+// with an error that says so, without blocking (see ReadRegular).
 func ReadFile(path string) (*Manifest, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadRegular(path, "manifest of loaded plugins", MaxManifestSize)
 	if err != nil {
 		return nil, err
 	}

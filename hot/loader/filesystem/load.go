@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"plugin"
-	"syscall"
 	"time"
 
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
@@ -138,23 +137,23 @@ func (r *run) copyPlugin(path string) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	// O_NONBLOCK: a FIFO named like a plugin must not block the loader in
-	// open(2); it is refused below as not a regular file.
-	src, err := os.OpenFile(real, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	// Not blocking on a FIFO named like a plugin, refusing anything but a
+	// regular file.
+	src, st, err := hot_manifest.OpenRegular(real, "plugin")
 	if err != nil {
 		if errors.Is(err, fs.ErrPermission) {
 			return "", "", fmt.Errorf("open plugin %s: %w: make it readable by the user this process runs as (chmod u+r)", path, err)
 		}
-		return "", "", fmt.Errorf("open plugin %s: %w", path, err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return "", "", fmt.Errorf("open plugin %s: %w", path, err)
+		}
+		if real != path {
+			return "", "", fmt.Errorf("plugin %s: %w", path, err)
+		}
+		return "", "", err
 	}
 	defer src.Close()
-	st, err := src.Stat()
-	if err != nil {
-		return "", "", fmt.Errorf("stat plugin %s: %w", path, err)
-	}
-	if !st.Mode().IsRegular() {
-		return "", "", fmt.Errorf("plugin %s is not a regular file (%v)", path, st.Mode().Type())
-	}
 	if err := r.c.checkPerms(path, "plugin", st); err != nil {
 		return "", "", err
 	}

@@ -2,7 +2,9 @@ package hot_loader_filesystem
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -129,8 +131,14 @@ func (r *run) reconcile(ctx context.Context) error {
 			continue
 		}
 		cand := candidate{path: path, stamp: s}
-		if b, err := hot_manifest.ReadBuild(path); err == nil {
+		b, err := hot_manifest.ReadBuild(path)
+		switch {
+		case err == nil:
 			cand.build = b
+		case !errors.Is(err, fs.ErrNotExist):
+			// The plugin still loads; only what its manifest says is
+			// unknown (its build hash, and whether it is a reload).
+			r.le.WithField("plugin-path", path).WithError(err).Warn("build manifest beside the plugin ignored")
 		}
 		todo = append(todo, cand)
 	}

@@ -21,13 +21,20 @@ import (
 // the loader that name a config ID.
 type faultHook struct {
 	*reloadHook
-	errors chan *logrus.Entry
+	errors chan errorLine
 	mu     sync.Mutex
 	lines  []string
 }
 
 func newFaultHook() *faultHook {
-	return &faultHook{reloadHook: newReloadHook(), errors: make(chan *logrus.Entry, 64)}
+	return &faultHook{reloadHook: newReloadHook(), errors: make(chan errorLine, 64)}
+}
+
+// errorLine is an error-level log entry that names a config ID, copied in
+// the hook: logrus goes on using the entry after its hooks.
+type errorLine struct {
+	line                          string
+	configID, binaryID, binaryVer any
 }
 
 // Fire forwards counter events and compile errors, and the error lines
@@ -37,7 +44,11 @@ func (h *faultHook) Fire(e *logrus.Entry) error {
 	h.lines = append(h.lines, e.Level.String()+" "+e.Message)
 	h.mu.Unlock()
 	if _, ok := e.Data["config-id"]; ok && e.Level <= logrus.ErrorLevel {
-		h.errors <- e
+		line, err := e.String()
+		if err != nil {
+			return err
+		}
+		h.errors <- errorLine{line: line, configID: e.Data["config-id"], binaryID: e.Data["binary-id"], binaryVer: e.Data["binary-version"]}
 	}
 	return h.reloadHook.Fire(e)
 }
@@ -55,12 +66,8 @@ func (h *faultHook) expectControllerError(t *testing.T, configID, text string) {
 	t.Helper()
 	select {
 	case e := <-h.errors:
-		line, err := e.String()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e.Data["config-id"] != configID || !strings.Contains(line, text) || e.Data["binary-id"] == nil || e.Data["binary-version"] == nil {
-			t.Fatalf("error line does not name config %s, the build and %q:\n%s", configID, text, line)
+		if e.configID != configID || !strings.Contains(e.line, text) || e.binaryID == nil || e.binaryVer == nil {
+			t.Fatalf("error line does not name config %s, the build and %q:\n%s", configID, text, e.line)
 		}
 	case got := <-h.events:
 		t.Fatalf("counter event %+v while waiting for the controller's error %q", got, text)
@@ -181,8 +188,7 @@ func TestRollbackToTheLastGoodBuild(t *testing.T) {
 	}
 	select {
 	case e := <-hook.errors:
-		line, _ := e.String()
-		t.Errorf("error line after the good edit: %s", line)
+		t.Errorf("error line after the good edit: %s", e.line)
 	default:
 	}
 }

@@ -3,6 +3,8 @@ package hot_plugin
 import (
 	"fmt"
 	"sync"
+
+	"github.com/aperturerobotics/controllerbus/controller"
 )
 
 // ControllerError is a controller of a plugin build that could not start:
@@ -46,6 +48,19 @@ type FailureReporter interface {
 	// controller of the resolver fails to start (see ControllerError).
 	// Set it before the resolver is on the bus. fn must not block.
 	OnControllerError(fn func(*ControllerError))
+}
+
+// FactoryOwner is implemented by resolvers that know the factories they
+// handed out. controllerbus merges a new ExecController directive into a
+// live one with the same config ID and an equal config, so a build's
+// request would join a dropped build's directive that is still being
+// released (one whose Construct failed and waits to retry) and never run
+// the new code: the loader waits, when it drops a build, until no
+// ExecController directive on the bus holds a factory of the dropped
+// build's resolver.
+type FactoryOwner interface {
+	// OwnsFactory reports whether f is a factory the resolver handed out.
+	OwnsFactory(f controller.Factory) bool
 }
 
 // failureSink holds a resolver's FailureReporter callback.

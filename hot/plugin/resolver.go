@@ -113,6 +113,13 @@ func (r *Resolver) GetFactoryMatchingConfig(ctx context.Context, conf config.Con
 	return &factory{Factory: f, r: r}, nil
 }
 
+// OwnsFactory reports whether f is a factory the resolver handed out
+// (GetFactoryMatchingConfig). See FactoryOwner.
+func (r *Resolver) OwnsFactory(f controller.Factory) bool {
+	w, ok := f.(*factory)
+	return ok && w.r == r
+}
+
 // OnControllerError sets fn to be called every time a controller of the
 // resolver fails to start: its config is rejected by this build, or its
 // factory's Construct fails. See FailureReporter.
@@ -172,4 +179,5 @@ var (
 	_ controller.FactoryResolver = ((*Resolver)(nil))
 	_ Releasable                 = ((*Resolver)(nil))
 	_ FailureReporter            = ((*Resolver)(nil))
+	_ FactoryOwner               = ((*Resolver)(nil))
 )

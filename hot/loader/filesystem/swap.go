@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/aperturerobotics/controllerbus/controller"
+	"github.com/aperturerobotics/controllerbus/controller/loader"
 	"github.com/aperturerobotics/controllerbus/controller/resolver"
+	"github.com/aperturerobotics/controllerbus/directive"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
 	"github.com/sirupsen/logrus"
@@ -122,14 +125,18 @@ func (r *run) drop(l *live) {
 	l.release()
 	_ = l.rc.Close()
 	var stuck []string
+	ctx, cancel := context.WithTimeout(context.Background(), r.c.stopTimeout)
 	if rel, ok := l.res.(hot_plugin.Releasable); ok {
-		ctx, cancel := context.WithTimeout(context.Background(), r.c.stopTimeout)
-		err := rel.WaitStopped(ctx)
-		cancel()
-		if err != nil {
+		if err := rel.WaitStopped(ctx); err != nil {
 			stuck = r.logStuck(le, err)
 		}
 	}
+	if len(stuck) == 0 {
+		if err := r.waitExecReleased(ctx, l); err != nil {
+			le.WithError(err).Warn("the dropped build's controller requests were not released in time; the next build's controllers with the same configs may not start")
+		}
+	}
+	cancel()
 	if err := recoverCall(l.op.hp.PrePluginUnload); err != nil {
 		le.WithError(err).Warn("PrePluginUnload")
 	}
@@ -141,6 +148,36 @@ func (r *run) drop(l *live) {
 		f.record.Stuck = stuck
 	}
 	le.Debug("plugin dropped; its code stays mapped until the process exits (Go can't unload plugins)")
+}
+
+// waitExecReleased waits until no ExecController directive on the bus holds
+// a factory of the dropped build l (see hot_plugin.FactoryOwner), or ctx
+// ends. A build whose controllers stopped has released them already; one
+// whose controller failed to construct (and waits to retry) may not have.
+func (r *run) waitExecReleased(ctx context.Context, l *live) error {
+	owner, ok := l.res.(hot_plugin.FactoryOwner)
+	if !ok {
+		return nil
+	}
+	bcast := r.c.b.GetDirectivesBroadcast()
+	for {
+		var changed <-chan struct{}
+		bcast.HoldLock(func(_ func(), getWaitCh func() <-chan struct{}) {
+			changed = getWaitCh()
+		})
+		held := slices.ContainsFunc(r.c.b.GetDirectives(), func(di directive.Instance) bool {
+			ec, ok := di.GetDirective().(loader.ExecController)
+			return ok && owner.OwnsFactory(ec.GetExecControllerFactory())
+		})
+		if !held {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("ExecController directives of plugin %s still hold its factories: %w", l.path, context.Cause(ctx))
+		case <-changed:
+		}
+	}
 }
 
 // logStuck logs the controllers of a dropped build that did not stop in

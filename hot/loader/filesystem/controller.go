@@ -11,6 +11,7 @@ import (
 	"github.com/aperturerobotics/controllerbus/bus"
 	"github.com/aperturerobotics/controllerbus/controller"
 	"github.com/aperturerobotics/controllerbus/directive"
+	"github.com/fsnotify/fsnotify"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	"github.com/hotbus/hotbus/internal/preflight"
 	"github.com/sirupsen/logrus"
@@ -39,6 +40,9 @@ type Controller struct {
 	stopTimeout time.Duration
 	// readDir lists the plugins dir: os.ReadDir (tests make it fail).
 	readDir func(string) ([]os.DirEntry, error)
+	// newWatcher makes the plugins dir's watcher: fsnotify.NewWatcher
+	// (tests make it fail).
+	newWatcher func() (*fsnotify.Watcher, error)
 	// state is the manifest of loaded plugins.
 	state manifestState
 	// running counts Execute calls in progress; exited is closed when it
@@ -64,6 +68,7 @@ func NewController(le *logrus.Entry, b bus.Bus, conf *Config) (*Controller, erro
 
 		stopTimeout: StopTimeout,
 		readDir:     os.ReadDir,
+		newWatcher:  fsnotify.NewWatcher,
 	}
 	c.state.set(&hot_manifest.Manifest{Dir: dir, UpdatedAt: time.Now()})
 	return c, nil

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aperturerobotics/controllerbus/bus"
 	"github.com/aperturerobotics/controllerbus/controller"
+	"github.com/fsnotify/fsnotify"
 	"github.com/sirupsen/logrus"
 )
 
@@ -16,6 +17,8 @@ type TestHooks struct {
 	StopTimeout time.Duration
 	// ReadDir replaces os.ReadDir for listing the plugins dir.
 	ReadDir func(string) ([]os.DirEntry, error)
+	// NewWatcher replaces fsnotify.NewWatcher.
+	NewWatcher func() (*fsnotify.Watcher, error)
 }
 
 // NewTestFactory is NewFactory whose loaders use h.
@@ -28,6 +31,9 @@ func NewTestFactory(b bus.Bus, h TestHooks) controller.Factory {
 			}
 			if h.ReadDir != nil {
 				c.readDir = h.ReadDir
+			}
+			if h.NewWatcher != nil {
+				c.newWatcher = h.NewWatcher
 			}
 		}
 		return c, err

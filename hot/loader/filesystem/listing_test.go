@@ -12,6 +12,7 @@ import (
 
 	"github.com/aperturerobotics/controllerbus/bus"
 	"github.com/aperturerobotics/controllerbus/controller"
+	"github.com/fsnotify/fsnotify"
 	hot_loader_filesystem "github.com/hotbus/hotbus/hot/loader/filesystem"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 )
@@ -114,4 +115,51 @@ func publishWithTrigger(t *testing.T, built, dir, name, binaryID string) string 
 		t.Fatal(err)
 	}
 	return publish(t, built, dir, name)
+}
+
+// TestWatchFailureChangesNothing makes setting up the watch of the plugins
+// dir fail (as EMFILE or the inotify instance limit do): the error is
+// logged once at error level, nothing is dropped, and the loader polls the
+// directory instead: plugins load, a running controller keeps running, and
+// once watching works again the loader watches.
+func TestWatchFailureChangesNothing(t *testing.T) {
+	v1 := buildPlugin(t, "echov1", uniq(t, "echov1"))
+	other := buildPlugin(t, "other", uniq(t, "other"))
+	dir := t.TempDir()
+	echoPath := publish(t, v1, dir, "echo.cbus.so")
+
+	var failing atomic.Bool
+	failing.Store(true)
+	newWatcher := func() (*fsnotify.Watcher, error) {
+		if failing.Load() {
+			return nil, syscall.EMFILE
+		}
+		return fsnotify.NewWatcher()
+	}
+	tb := newTestBusWith(t, func(b bus.Bus) controller.Factory {
+		return hot_loader_filesystem.NewTestFactory(b, hot_loader_filesystem.TestHooks{NewWatcher: newWatcher})
+	})
+	mw := watchManifest(t, tb, dir)
+	hello := watchProbe(t, tb, "hello")
+	tb.startLoader(t, dir, true)
+	tb.apply(t, echoYAML("hello", 7))
+	waitProbe(t, hello, "v1:hello:7")
+	waitManifest(t, mw, echoPath, hot_manifest.StateLoaded)
+	tb.logs.waitLine(t, "level=error", "could not watch the plugins dir; the loaded plugins keep running", "too many open files")
+
+	// Polled: a new plugin loads without a watcher.
+	otherPath := publish(t, other, dir, "other.cbus.so")
+	waitManifest(t, mw, otherPath, hot_manifest.StateLoaded)
+
+	failing.Store(false)
+	tb.logs.waitLine(t, "level=info", "watching the plugins dir again")
+	if hist, _ := hello.history(); len(hist) != 1 || hist[0] != "+v1:hello:7" {
+		t.Errorf("probe history %v: the running controller must not stop", hist)
+	}
+	if n := strings.Count(tb.logs.String(), "could not watch the plugins dir"); n != 1 {
+		t.Errorf("the watch failure was logged %d times, want once", n)
+	}
+	if strings.Contains(tb.logs.String(), "stopped watching the plugins dir") {
+		t.Error("a watch failure was taken for a removed plugins dir")
+	}
 }

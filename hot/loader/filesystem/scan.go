@@ -30,6 +30,9 @@ type run struct {
 	seq    int
 	// dirOK is set while the plugins directory exists and is safe.
 	dirOK bool
+	// watchErr is the last error setting up the watch of the plugins dir,
+	// logged once; "" while watching works.
+	watchErr string
 	// files are the plugin files seen, by path (removed ones stay).
 	files map[string]*file
 	// active is the build on the bus, by binary ID.

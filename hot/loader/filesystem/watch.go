@@ -3,6 +3,7 @@ package hot_loader_filesystem
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -57,9 +58,37 @@ func (r *run) execute(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		if !errors.Is(err, errDirGone) && r.c.checkDir() == nil {
+			// The directory is there: watching it failed (EMFILE, the
+			// inotify limits). Poll it meanwhile; drop nothing.
+			if msg := err.Error(); msg != r.watchErr {
+				r.watchErr = msg
+				r.le.WithError(err).Errorf("could not watch the plugins dir; the loaded plugins keep running, and the loader scans it every %v until watching works again. If it goes on, check ulimit -n and the inotify limits (sysctl fs.inotify.max_user_instances, fs.inotify.max_user_watches)", dirPollInterval)
+			}
+			_ = r.reconcile(ctx) // a failed listing is logged and changes nothing
+			r.pause(ctx, dirPollInterval)
+			continue
+		}
+		r.watchErr = ""
 		r.le.WithError(err).Warn("stopped watching the plugins dir; waiting for it")
 		r.dirOK = false
 		_ = r.reconcile(ctx) // dirOK is false: drops everything, never fails
+	}
+}
+
+// pause waits d or until ctx ends, rolling back failed builds meanwhile.
+func (r *run) pause(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case fl := <-r.failures:
+			r.rollback(ctx, fl)
+		case <-t.C:
+			return
+		}
 	}
 }
 
@@ -96,13 +125,17 @@ func (r *run) waitDir(ctx context.Context) error {
 // been quiet for the debounce duration after a change to a plugin file,
 // until ctx ends or the directory disappears.
 func (r *run) watch(ctx context.Context) error {
-	w, err := fsnotify.NewWatcher()
+	w, err := r.c.newWatcher()
 	if err != nil {
-		return err
+		return fmt.Errorf("watch the plugins dir %s: %w", r.c.dir, err)
 	}
 	defer w.Close()
 	if err := w.Add(r.c.dir); err != nil {
-		return err
+		return fmt.Errorf("watch the plugins dir %s: %w", r.c.dir, err)
+	}
+	if r.watchErr != "" {
+		r.watchErr = ""
+		r.le.Info("watching the plugins dir again")
 	}
 	debounce := time.NewTimer(r.c.debounce)
 	debounce.Stop()

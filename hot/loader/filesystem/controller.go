@@ -40,6 +40,8 @@ type Controller struct {
 	stopTimeout time.Duration
 	// readDir lists the plugins dir: os.ReadDir (tests make it fail).
 	readDir func(string) ([]os.DirEntry, error)
+	// stat stats a plugin file: os.Stat (tests make it fail).
+	stat func(string) (os.FileInfo, error)
 	// newWatcher makes the plugins dir's watcher: fsnotify.NewWatcher
 	// (tests make it fail).
 	newWatcher func() (*fsnotify.Watcher, error)
@@ -68,6 +70,7 @@ func NewController(le *logrus.Entry, b bus.Bus, conf *Config) (*Controller, erro
 
 		stopTimeout: StopTimeout,
 		readDir:     os.ReadDir,
+		stat:        os.Stat,
 		newWatcher:  fsnotify.NewWatcher,
 	}
 	c.state.set(&hot_manifest.Manifest{Dir: dir, UpdatedAt: time.Now()})

@@ -17,6 +17,8 @@ type TestHooks struct {
 	StopTimeout time.Duration
 	// ReadDir replaces os.ReadDir for listing the plugins dir.
 	ReadDir func(string) ([]os.DirEntry, error)
+	// Stat replaces os.Stat for plugin files.
+	Stat func(string) (os.FileInfo, error)
 	// NewWatcher replaces fsnotify.NewWatcher.
 	NewWatcher func() (*fsnotify.Watcher, error)
 }
@@ -31,6 +33,9 @@ func NewTestFactory(b bus.Bus, h TestHooks) controller.Factory {
 			}
 			if h.ReadDir != nil {
 				c.readDir = h.ReadDir
+			}
+			if h.Stat != nil {
+				c.stat = h.Stat
 			}
 			if h.NewWatcher != nil {
 				c.newWatcher = h.NewWatcher

@@ -163,3 +163,43 @@ func TestWatchFailureChangesNothing(t *testing.T) {
 		t.Error("a watch failure was taken for a removed plugins dir")
 	}
 }
+
+// TestFailedStatChangesNothing makes stat of a loaded plugin file fail
+// with EIO during a scan: the error is logged at error level, the plugin's
+// build is left running, and the other files of the scan load.
+func TestFailedStatChangesNothing(t *testing.T) {
+	v1 := buildPlugin(t, "echov1", uniq(t, "echov1"))
+	other := buildPlugin(t, "other", uniq(t, "other"))
+	dir := t.TempDir()
+	echoPath := publish(t, v1, dir, "echo.cbus.so")
+
+	var failing atomic.Bool
+	stat := func(name string) (os.FileInfo, error) {
+		if failing.Load() && name == echoPath {
+			return nil, &fs.PathError{Op: "stat", Path: name, Err: syscall.EIO}
+		}
+		return os.Stat(name)
+	}
+	tb := newTestBusWith(t, func(b bus.Bus) controller.Factory {
+		return hot_loader_filesystem.NewTestFactory(b, hot_loader_filesystem.TestHooks{Stat: stat})
+	})
+	mw := watchManifest(t, tb, dir)
+	hello := watchProbe(t, tb, "hello")
+	tb.startLoader(t, dir, true)
+	tb.apply(t, echoYAML("hello", 7))
+	waitProbe(t, hello, "v1:hello:7")
+	waitManifest(t, mw, echoPath, hot_manifest.StateLoaded)
+
+	failing.Store(true)
+	otherPath := publish(t, other, dir, "other.cbus.so")
+	waitManifest(t, mw, otherPath, hot_manifest.StateLoaded)
+	tb.logs.waitLine(t, "level=error", "could not stat a plugin file; its build is left as it is", "plugin-path="+echoPath, "input/output error")
+	failing.Store(false)
+
+	if rec := waitManifest(t, mw, echoPath, hot_manifest.StateLoaded); rec.Error != "" {
+		t.Errorf("echo record %+v after the failed stat", rec)
+	}
+	if hist, _ := hello.history(); len(hist) != 1 || hist[0] != "+v1:hello:7" {
+		t.Errorf("probe history %v: the running controller must not stop", hist)
+	}
+}

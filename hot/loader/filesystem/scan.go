@@ -67,8 +67,8 @@ type stamp struct {
 }
 
 // statStamp returns the stamp of the file at path (following symlinks).
-func statStamp(path string) (stamp, error) {
-	st, err := os.Stat(path)
+func (c *Controller) statStamp(path string) (stamp, error) {
+	st, err := c.stat(path)
 	if err != nil {
 		return stamp{}, err
 	}
@@ -90,13 +90,16 @@ type candidate struct {
 // files are dropped, new and changed files are loaded, oldest first, so the
 // newest build of each binary ID wins. The manifest is published if
 // anything changed. If the directory can't be listed, nothing changes: the
-// error is logged and returned, and the caller scans again later.
+// error is logged and returned, and the caller scans again later. So with
+// a plugin file that can't be stat'ed (other than for not existing): its
+// build is left as it is.
 func (r *run) reconcile(ctx context.Context) error {
 	settled := make(chan struct{})
 	r.settled = settled
 	defer close(settled)
 	clear(r.stopped)
 	present := make(map[string]stamp)
+	var statErr error
 	if r.dirOK {
 		entries, err := r.c.readDir(r.c.dir)
 		if err != nil {
@@ -110,11 +113,23 @@ func (r *run) reconcile(ctx context.Context) error {
 				continue
 			}
 			path := filepath.Join(r.c.dir, e.Name())
-			s, err := statStamp(path)
-			if err != nil {
+			s, err := r.c.statStamp(path)
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
 				// A dangling symlink or a file removed meanwhile.
 				r.le.WithField("plugin-path", path).WithError(err).Debug("skipping plugin file")
 				continue
+			case err != nil:
+				// EIO, EMFILE...: the file is there, its state unknown.
+				// Leave its build as it is, and scan again later.
+				r.le.WithField("plugin-path", path).WithError(err).
+					Errorf("could not stat a plugin file; its build is left as it is, and the loader tries again in %v", dirPollInterval)
+				statErr = fmt.Errorf("stat plugin %s: %w", path, err)
+				if f := r.files[path]; f != nil {
+					s = f.stamp
+				} else {
+					continue
+				}
 			}
 			present[path] = s
 		}
@@ -180,7 +195,7 @@ func (r *run) reconcile(ctx context.Context) error {
 	if changed {
 		r.publish(ctx, true)
 	}
-	return nil
+	return statErr
 }
 
 // dropRemoved drops the builds of files not present any more and records

@@ -3,7 +3,6 @@ package hot_manifest
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -84,9 +83,11 @@ func BuildPath(pluginPath string) string {
 
 // ReadBuild reads the build manifest of the plugin at pluginPath.
 // A plugin without one returns an error that satisfies os.IsNotExist.
+// Anything but a regular file of at most MaxManifestSize bytes is refused
+// with an error that says so, without blocking (see ReadRegular).
 func ReadBuild(pluginPath string) (*Build, error) {
 	path := BuildPath(pluginPath)
-	data, err := os.ReadFile(path)
+	data, err := ReadRegular(path, "build manifest", MaxManifestSize)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package hot_manifest
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -29,6 +28,17 @@ const (
 	// StateRemoved is a plugin whose file was removed: its controllers were
 	// stopped and its resolver left the bus.
 	StateRemoved State = "removed"
+	// StateRolledBack is a build that was loaded but whose controllers
+	// failed to start (its config was rejected or its factory failed), so
+	// the loader put the previous build of its binary ID back on the bus.
+	// Error says which config failed and why.
+	StateRolledBack State = "rolled-back"
+	// StateStuck is a build taken off the bus (superseded, removed or
+	// stopped) whose controllers did not all return from Execute within the
+	// loader's stop timeout after their context was canceled. Go can't stop
+	// a goroutine: they keep running beside whatever runs next, until they
+	// return. Stuck names them.
+	StateStuck State = "stuck"
 )
 
 // Manifest is the record of the plugins a loader knows in one directory.
@@ -64,6 +74,9 @@ type Plugin struct {
 	State State `json:"state"`
 	// Error is the last error, for a failed plugin.
 	Error string `json:"error,omitempty"`
+	// Stuck names the controllers of a stuck build (StateStuck) that had
+	// not stopped: "<controller-id> (config <config-id>, still in Execute)".
+	Stuck []string `json:"stuck,omitempty"`
 }
 
 // Find returns the record of the plugin at path, or nil.
@@ -102,6 +115,7 @@ func (m *Manifest) Clone() *Manifest {
 	c.Plugins = slices.Clone(m.Plugins)
 	for i := range c.Plugins {
 		c.Plugins[i].ConfigIDs = slices.Clone(c.Plugins[i].ConfigIDs)
+		c.Plugins[i].Stuck = slices.Clone(c.Plugins[i].Stuck)
 	}
 	return &c
 }
@@ -125,8 +139,10 @@ func Unmarshal(data []byte) (*Manifest, error) {
 }
 
 // ReadFile reads the manifest at path (usually filepath.Join(dir, FileName)).
+// Anything but a regular file of at most MaxManifestSize bytes is refused
+// with an error that says so, without blocking (see ReadRegular).
 func ReadFile(path string) (*Manifest, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadRegular(path, "manifest of loaded plugins", MaxManifestSize)
 	if err != nil {
 		return nil, err
 	}

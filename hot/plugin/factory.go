@@ -21,30 +21,44 @@ func (f *factory) GetFactoryContext() context.Context {
 }
 
 // Construct converts conf to this build's config type, constructs the
-// controller and tracks it until it is closed. A panic is an error.
+// controller and tracks it until it is closed. A panic is an error. Every
+// failure is reported to the resolver's OnControllerError callback, or,
+// without one, logged at error level: controllerbus retries a failed
+// Construct with backoff without logging why.
 func (f *factory) Construct(ctx context.Context, conf config.Config, opts controller.ConstructOpts) (ctrl controller.Controller, err error) {
 	if err := f.r.ctx.Err(); err != nil {
 		return nil, fmt.Errorf("plugin %s was dropped: %w", f.r.id, err)
 	}
-	conf, err = ConvertConfig(conf, f.ConstructConfig)
+	conv, err := ConvertConfig(conf, f.ConstructConfig)
 	if err != nil {
-		return nil, fmt.Errorf("plugin %s: %w", f.r.id, err)
+		return nil, f.fail(OpConfig, err, opts)
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			ctrl, err = nil, fmt.Errorf("plugin %s: construct %s: panic: %v", f.r.id, f.GetConfigID(), p)
-			// controllerbus retries a failed Construct with backoff
-			// without logging why: say it here.
-			if opts.Logger != nil {
-				opts.Logger.WithError(err).Error("controller construct failed; controllerbus retries with backoff")
-			}
+			ctrl, err = nil, f.fail(OpConstruct, fmt.Errorf("panic: %v", p), opts)
 		}
 	}()
-	inner, err := f.Factory.Construct(ctx, conf, opts)
-	if err != nil || inner == nil {
-		return inner, err
+	inner, err := f.Factory.Construct(ctx, conv, opts)
+	if err != nil {
+		return nil, f.fail(OpConstruct, err, opts)
 	}
-	return newTrackedController(inner, f.r), nil
+	if inner == nil {
+		return nil, nil
+	}
+	return newTrackedController(inner, f.r, f.GetConfigID()), nil
+}
+
+// fail reports a controller that could not start and returns its error.
+func (f *factory) fail(op string, err error, opts controller.ConstructOpts) error {
+	cerr := f.r.controllerError(op, f.GetConfigID(), err)
+	if !f.r.failures.report(cerr) && opts.Logger != nil {
+		opts.Logger.WithError(cerr).
+			WithField("config-id", cerr.ConfigID).
+			WithField("binary-id", cerr.BinaryID).
+			WithField("binary-version", cerr.BinaryVersion).
+			Error("controller construct failed; controllerbus retries with backoff")
+	}
+	return cerr
 }
 
 // _ is a type assertion

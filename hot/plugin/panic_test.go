@@ -149,7 +149,7 @@ func TestPanicsOnARealBus(t *testing.T) {
 	if n := hook.count("controller exited with error", "plugin test: controller "+testctrl.ConfigID+": Execute panicked", "Execute fails on purpose"); n != 1 {
 		t.Errorf("%d log lines for the Execute panic, want 1; log:\n%s", n, hook.text())
 	}
-	if n := hook.count("controller construct failed", "plugin test: construct "+testctrl.ConfigID+": panic", "Construct fails on purpose"); n != 1 {
+	if n := hook.count("controller construct failed", "plugin test (version 1.0.0): construct "+testctrl.ConfigID+": panic", "Construct fails on purpose"); n != 1 {
 		t.Errorf("%d log lines for the Construct panic, want 1; log:\n%s", n, hook.text())
 	}
 }

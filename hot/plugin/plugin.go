@@ -59,7 +59,9 @@ type Releasable interface {
 	// sorted.
 	GetConfigIDs() []string
 	// WaitStopped waits until every controller built by the resolver's
-	// factories has returned from Execute and been closed, or ctx ends.
+	// factories has returned from Execute and been closed, or ctx ends;
+	// then the error names the controllers that have not stopped (a
+	// *StuckError for a Resolver).
 	WaitStopped(ctx context.Context) error
 	// Executing returns a channel that is closed when a controller built by
 	// the resolver's factories first enters Execute: the moment a reload

@@ -26,6 +26,7 @@ type Resolver struct {
 	live          liveSet
 	executing     chan struct{}
 	executingOnce sync.Once
+	failures      failureSink
 }
 
 // NewResolver builds a resolver over factories. nil factories are skipped;
@@ -99,16 +100,44 @@ func (r *Resolver) GetFactoryMatchingConfig(ctx context.Context, conf config.Con
 	if f == nil {
 		return nil, nil
 	}
-	if _, err := ConvertConfig(conf, f.ConstructConfig); err != nil {
-		return nil, fmt.Errorf("plugin %s: %w", r.id, err)
+	conv, err := ConvertConfig(conf, f.ConstructConfig)
+	if err == nil && conv == conf {
+		// Not converted, so not validated yet by this build's code.
+		err = conv.Validate()
+	}
+	if err != nil {
+		cerr := r.controllerError(OpConfig, conf.GetConfigID(), err)
+		r.failures.report(cerr)
+		return nil, cerr
 	}
 	return &factory{Factory: f, r: r}, nil
 }
 
+// OwnsFactory reports whether f is a factory the resolver handed out
+// (GetFactoryMatchingConfig). See FactoryOwner.
+func (r *Resolver) OwnsFactory(f controller.Factory) bool {
+	w, ok := f.(*factory)
+	return ok && w.r == r
+}
+
+// OnControllerError sets fn to be called every time a controller of the
+// resolver fails to start: its config is rejected by this build, or its
+// factory's Construct fails. See FailureReporter.
+func (r *Resolver) OnControllerError(fn func(*ControllerError)) {
+	r.failures.set(fn)
+}
+
+// controllerError returns a ControllerError of this build.
+func (r *Resolver) controllerError(op, configID string, err error) *ControllerError {
+	return &ControllerError{BinaryID: r.id, BinaryVersion: r.binaryVersion, ConfigID: configID, Op: op, Err: err}
+}
+
 // WaitStopped waits until every controller built by the resolver's
-// factories has returned from Execute and been closed, or ctx ends.
+// factories has returned from Execute and been closed. It returns as soon
+// as the last one has (no polling); if ctx ends first, it returns a
+// *StuckError naming each controller that has not stopped.
 func (r *Resolver) WaitStopped(ctx context.Context) error {
-	return r.live.wait(ctx)
+	return r.live.wait(ctx, r.id, r.binaryVersion)
 }
 
 // Executing returns a channel that is closed when a controller built by the
@@ -149,4 +178,6 @@ func (c configCtor) ConstructConfig() config.Config {
 var (
 	_ controller.FactoryResolver = ((*Resolver)(nil))
 	_ Releasable                 = ((*Resolver)(nil))
+	_ FailureReporter            = ((*Resolver)(nil))
+	_ FactoryOwner               = ((*Resolver)(nil))
 )

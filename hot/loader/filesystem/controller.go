@@ -11,6 +11,7 @@ import (
 	"github.com/aperturerobotics/controllerbus/bus"
 	"github.com/aperturerobotics/controllerbus/controller"
 	"github.com/aperturerobotics/controllerbus/directive"
+	"github.com/fsnotify/fsnotify"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	"github.com/hotbus/hotbus/internal/preflight"
 	"github.com/sirupsen/logrus"
@@ -34,6 +35,16 @@ type Controller struct {
 	dir string
 	// debounce is the parsed DebounceDur.
 	debounce time.Duration
+	// stopTimeout bounds the wait for a dropped build's controllers, and
+	// for a reload's first controller: StopTimeout (tests shorten it).
+	stopTimeout time.Duration
+	// readDir lists the plugins dir: os.ReadDir (tests make it fail).
+	readDir func(string) ([]os.DirEntry, error)
+	// stat stats a plugin file: os.Stat (tests make it fail).
+	stat func(string) (os.FileInfo, error)
+	// newWatcher makes the plugins dir's watcher: fsnotify.NewWatcher
+	// (tests make it fail).
+	newWatcher func() (*fsnotify.Watcher, error)
 	// state is the manifest of loaded plugins.
 	state manifestState
 	// running counts Execute calls in progress; exited is closed when it
@@ -56,6 +67,11 @@ func NewController(le *logrus.Entry, b bus.Bus, conf *Config) (*Controller, erro
 		conf:     conf,
 		dir:      dir,
 		debounce: debounce,
+
+		stopTimeout: StopTimeout,
+		readDir:     os.ReadDir,
+		stat:        os.Stat,
+		newWatcher:  fsnotify.NewWatcher,
 	}
 	c.state.set(&hot_manifest.Manifest{Dir: dir, UpdatedAt: time.Now()})
 	return c, nil
@@ -179,6 +195,8 @@ func (c *Controller) newRun() (*run, error) {
 		files:   make(map[string]*file),
 		active:  make(map[string]*live),
 		stopped: make(map[string]time.Duration),
+		// A few are enough: the first failure of a build drops it.
+		failures: make(chan failure, 8),
 	}
 	r.host, r.hostErr = preflight.CurrentHost()
 	if r.hostErr == nil {

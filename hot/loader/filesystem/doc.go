@@ -25,8 +25,20 @@
 //     never reopened), preflight (internal/preflight: would the runtime
 //     accept it?), plugin.Open, the ControllerBusHotPlugin symbol,
 //     NewHotResolver with the plugin's own context, then the swap.
-//  4. On exit every plugin's controllers are stopped and its resolver
+//  4. If a controller of the new build fails to start (its config is
+//     rejected by the build's Validate, or its factory fails), the error is
+//     logged at error level every time, and the loader rolls back: the new
+//     build is dropped and the build it replaced, still mapped, goes back
+//     on the bus (manifest state "rolled-back" for the new one) until the
+//     next build replaces it.
+//  5. On exit every plugin's controllers are stopped and its resolver
 //     removed.
+//
+// Stopping a build's controllers cancels their context and waits for them
+// to return from Execute, on the signal of their exits, at most
+// [StopTimeout]. Go can't stop a goroutine: a controller that ignores its
+// context is logged by name and recorded (manifest state "stuck"), and
+// keeps running beside the next build until it returns.
 //
 // A bad plugin never stops the loader: every error is logged and recorded
 // in the manifest of loaded plugins (hot/manifest), which the loader writes

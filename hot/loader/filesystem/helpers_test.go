@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/aperturerobotics/controllerbus/bus"
+	"github.com/aperturerobotics/controllerbus/controller"
 	"github.com/aperturerobotics/controllerbus/controller/configset"
 	configset_controller "github.com/aperturerobotics/controllerbus/controller/configset/controller"
 	configset_json "github.com/aperturerobotics/controllerbus/controller/configset/json"
@@ -173,6 +174,12 @@ type testBus struct {
 // end of the test.
 func newTestBus(t *testing.T) *testBus {
 	t.Helper()
+	return newTestBusWith(t, func(b bus.Bus) controller.Factory { return hot_loader_filesystem.NewFactory(b) })
+}
+
+// newTestBusWith is newTestBus with the loader factory newFactory makes.
+func newTestBusWith(t *testing.T, newFactory func(bus.Bus) controller.Factory) *testBus {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	logs := &logBuffer{}
@@ -184,7 +191,7 @@ func newTestBus(t *testing.T) *testBus {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sr.AddFactory(hot_loader_filesystem.NewFactory(b))
+	sr.AddFactory(newFactory(b))
 	// The config set controller applies ApplyConfigSet directives.
 	_, csRef, err := b.AddDirective(resolver.NewLoadControllerWithConfig(&configset_controller.Config{}), nil)
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"plugin"
-	"syscall"
 	"time"
 
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
@@ -75,12 +74,23 @@ func (r *run) load(ctx context.Context, cand candidate) {
 		return
 	}
 	swapStart := time.Now()
-	l, err := r.start(ctx, cand, op, &rec)
+	l, err := r.start(ctx, cand.path, cand.stamp.mtime, op, &rec)
 	if err != nil {
 		r.failWith(f, rec, err)
 		return
 	}
-	if cand.build != nil && cand.build.Trigger != nil {
+	le = le.WithField("config-ids", rec.ConfigIDs)
+	if l.prev != nil {
+		le = le.WithField("old-path", l.prev.path).WithField("old-version", l.prev.op.binaryVersion)
+	}
+	rec.State = hot_manifest.StateLoaded
+	rec.LoadedAt = time.Now()
+	f.record = rec
+	f.live = l
+	// One info line per load: a reload says it is one (with the time of
+	// each step when the compiler's build manifest has them).
+	switch {
+	case cand.build != nil && cand.build.Trigger != nil:
 		steps := reloadSteps{
 			build:   cand.build,
 			detect:  loadStart.Sub(cand.build.PublishedAt),
@@ -89,14 +99,16 @@ func (r *run) load(ctx context.Context, cand candidate) {
 			swap:    time.Since(swapStart),
 			added:   time.Now(),
 			settled: r.settled,
+
+			startTimeout: r.c.stopTimeout,
 		}
-		go steps.log(ctx, le, l.res)
+		go steps.log(l.done, le, l.res)
+		le.Debug("plugin loaded")
+	case l.prev != nil:
+		le.Info("reloaded: the new build replaced the old one")
+	default:
+		le.Info("plugin loaded")
 	}
-	rec.State = hot_manifest.StateLoaded
-	rec.LoadedAt = time.Now()
-	f.record = rec
-	f.live = l
-	le.WithField("config-ids", rec.ConfigIDs).Info("plugin loaded")
 }
 
 // fail records err for f, without anything known of the new build.
@@ -125,23 +137,23 @@ func (r *run) copyPlugin(path string) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	// O_NONBLOCK: a FIFO named like a plugin must not block the loader in
-	// open(2); it is refused below as not a regular file.
-	src, err := os.OpenFile(real, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	// Not blocking on a FIFO named like a plugin, refusing anything but a
+	// regular file.
+	src, st, err := hot_manifest.OpenRegular(real, "plugin")
 	if err != nil {
 		if errors.Is(err, fs.ErrPermission) {
 			return "", "", fmt.Errorf("open plugin %s: %w: make it readable by the user this process runs as (chmod u+r)", path, err)
 		}
-		return "", "", fmt.Errorf("open plugin %s: %w", path, err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return "", "", fmt.Errorf("open plugin %s: %w", path, err)
+		}
+		if real != path {
+			return "", "", fmt.Errorf("plugin %s: %w", path, err)
+		}
+		return "", "", err
 	}
 	defer src.Close()
-	st, err := src.Stat()
-	if err != nil {
-		return "", "", fmt.Errorf("stat plugin %s: %w", path, err)
-	}
-	if !st.Mode().IsRegular() {
-		return "", "", fmt.Errorf("plugin %s is not a regular file (%v)", path, st.Mode().Type())
-	}
 	if err := r.c.checkPerms(path, "plugin", st); err != nil {
 		return "", "", err
 	}

@@ -82,6 +82,7 @@ func (r *run) publish(ctx context.Context, write bool) {
 	for _, f := range r.files {
 		rec := f.record
 		rec.ConfigIDs = slices.Clone(rec.ConfigIDs)
+		rec.Stuck = slices.Clone(rec.Stuck)
 		m.Plugins = append(m.Plugins, rec)
 	}
 	slices.SortFunc(m.Plugins, func(a, b hot_manifest.Plugin) int {

@@ -2,6 +2,9 @@ package hot_loader_filesystem
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -27,6 +30,9 @@ type run struct {
 	seq    int
 	// dirOK is set while the plugins directory exists and is safe.
 	dirOK bool
+	// watchErr is the last error setting up the watch of the plugins dir,
+	// logged once; "" while watching works.
+	watchErr string
 	// files are the plugin files seen, by path (removed ones stay).
 	files map[string]*file
 	// active is the build on the bus, by binary ID.
@@ -34,6 +40,9 @@ type run struct {
 	// stopped is how long dropping a build of a binary ID took in this
 	// reconcile, for the reload log line of the build that replaces it.
 	stopped map[string]time.Duration
+	// failures are controllers of builds on the bus that failed to
+	// start, for rollback.
+	failures chan failure
 	// settled is closed when the current reconcile has published the
 	// manifest: a reload's log line waits for it, so that once it is
 	// logged the loader is done with the plugins dir.
@@ -58,8 +67,8 @@ type stamp struct {
 }
 
 // statStamp returns the stamp of the file at path (following symlinks).
-func statStamp(path string) (stamp, error) {
-	st, err := os.Stat(path)
+func (c *Controller) statStamp(path string) (stamp, error) {
+	st, err := c.stat(path)
 	if err != nil {
 		return stamp{}, err
 	}
@@ -80,47 +89,53 @@ type candidate struct {
 // reconcile brings the bus in line with the plugins directory: removed
 // files are dropped, new and changed files are loaded, oldest first, so the
 // newest build of each binary ID wins. The manifest is published if
-// anything changed.
-func (r *run) reconcile(ctx context.Context) {
+// anything changed. If the directory can't be listed, nothing changes: the
+// error is logged and returned, and the caller scans again later. So with
+// a plugin file that can't be stat'ed (other than for not existing): its
+// build is left as it is.
+func (r *run) reconcile(ctx context.Context) error {
 	settled := make(chan struct{})
 	r.settled = settled
 	defer close(settled)
 	clear(r.stopped)
 	present := make(map[string]stamp)
+	var statErr error
 	if r.dirOK {
-		entries, err := os.ReadDir(r.c.dir)
+		entries, err := r.c.readDir(r.c.dir)
 		if err != nil {
-			r.le.WithError(err).Warn("could not list the plugins dir")
+			// An empty listing would drop every plugin: change nothing.
+			err = fmt.Errorf("list the plugins dir %s: %w", r.c.dir, err)
+			r.le.WithError(err).Errorf("could not list the plugins dir; nothing was changed, the loaded plugins keep running, and the loader tries again in %v. If it goes on, check the process's open file limit (ulimit -n) and the device", dirPollInterval)
+			return err
 		}
 		for _, e := range entries {
 			if !isPluginName(e.Name()) {
 				continue
 			}
 			path := filepath.Join(r.c.dir, e.Name())
-			s, err := statStamp(path)
-			if err != nil {
+			s, err := r.c.statStamp(path)
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
 				// A dangling symlink or a file removed meanwhile.
 				r.le.WithField("plugin-path", path).WithError(err).Debug("skipping plugin file")
 				continue
+			case err != nil:
+				// EIO, EMFILE...: the file is there, its state unknown.
+				// Leave its build as it is, and scan again later.
+				r.le.WithField("plugin-path", path).WithError(err).
+					Errorf("could not stat a plugin file; its build is left as it is, and the loader tries again in %v", dirPollInterval)
+				statErr = fmt.Errorf("stat plugin %s: %w", path, err)
+				if f := r.files[path]; f != nil {
+					s = f.stamp
+				} else {
+					continue
+				}
 			}
 			present[path] = s
 		}
 	}
 
 	changed := false
-	for _, path := range sortedPaths(r.files) {
-		f := r.files[path]
-		if _, ok := present[path]; ok || f.record.State == hot_manifest.StateRemoved {
-			continue
-		}
-		if f.live != nil {
-			r.le.WithField("plugin-path", path).Info("plugin file removed: stopping its controllers")
-			r.drop(f.live)
-		}
-		f.record.State = hot_manifest.StateRemoved
-		changed = true
-	}
-
 	var todo []candidate
 	for path, s := range present {
 		if f := r.files[path]; f != nil && f.stamp == s && f.record.State != hot_manifest.StateRemoved {
@@ -134,8 +149,14 @@ func (r *run) reconcile(ctx context.Context) {
 			continue
 		}
 		cand := candidate{path: path, stamp: s}
-		if b, err := hot_manifest.ReadBuild(path); err == nil {
+		b, err := hot_manifest.ReadBuild(path)
+		switch {
+		case err == nil:
 			cand.build = b
+		case !errors.Is(err, fs.ErrNotExist):
+			// The plugin still loads; only what its manifest says is
+			// unknown (its build hash, and whether it is a reload).
+			r.le.WithField("plugin-path", path).WithError(err).Warn("build manifest beside the plugin ignored")
 		}
 		todo = append(todo, cand)
 	}
@@ -145,6 +166,20 @@ func (r *run) reconcile(ctx context.Context) {
 		}
 		return strings.Compare(a.path, b.path)
 	})
+
+	// A removed file whose binary ID has a new build waiting (the
+	// compiler removes the old build right after it publishes the new)
+	// stays on the bus until the new build replaces it: that is a reload,
+	// the old build is superseded, and it is the one to go back to if the
+	// new build's controllers fail to start.
+	successor := make(map[string]bool)
+	for _, cand := range todo {
+		if cand.build != nil && cand.build.BinaryID != "" {
+			successor[cand.build.BinaryID] = true
+		}
+	}
+	changed = r.dropRemoved(present, successor) || changed
+
 	for i, cand := range todo {
 		if newer := newerBuild(todo[i+1:], cand); newer != "" {
 			// The build manifests say a newer build of the same binary
@@ -155,9 +190,41 @@ func (r *run) reconcile(ctx context.Context) {
 		}
 		changed = true
 	}
+	// Removed files whose successor did not replace them.
+	changed = r.dropRemoved(present, nil) || changed
 	if changed {
 		r.publish(ctx, true)
 	}
+	return statErr
+}
+
+// dropRemoved drops the builds of files not present any more and records
+// them removed, except those put back by a rollback and those whose binary
+// ID is in successor. It reports whether a record changed.
+func (r *run) dropRemoved(present map[string]stamp, successor map[string]bool) bool {
+	changed := false
+	for _, path := range sortedPaths(r.files) {
+		f := r.files[path]
+		if _, ok := present[path]; ok || f.record.State == hot_manifest.StateRemoved {
+			continue
+		}
+		if l := f.live; l != nil {
+			if l.restored || successor[l.binaryID] {
+				// Put back by a rollback after its file was removed (it
+				// runs until a newer build replaces it), or about to be
+				// replaced.
+				continue
+			}
+			r.le.WithField("plugin-path", path).WithField("binary-id", l.binaryID).
+				Info("plugin file removed, and no new build of its binary ID replaces it: stopping its controllers")
+			r.drop(l)
+		}
+		if f.record.State == hot_manifest.StateLoaded || f.record.State == hot_manifest.StateFailed || f.record.State == "" {
+			settle(&f.record, hot_manifest.StateRemoved)
+			changed = true
+		}
+	}
+	return changed
 }
 
 // newerBuild returns the path of a later candidate with the same binary ID
@@ -215,7 +282,7 @@ func (r *run) close() {
 		l := r.active[id]
 		r.drop(l)
 		if f := r.files[l.path]; f != nil && f.live == nil {
-			f.record.State = hot_manifest.StateRemoved
+			settle(&f.record, hot_manifest.StateRemoved)
 			f.record.Error = "loader stopped"
 		}
 	}

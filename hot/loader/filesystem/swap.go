@@ -4,17 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aperturerobotics/controllerbus/controller"
+	"github.com/aperturerobotics/controllerbus/controller/loader"
 	"github.com/aperturerobotics/controllerbus/controller/resolver"
+	"github.com/aperturerobotics/controllerbus/directive"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
 	"github.com/sirupsen/logrus"
 )
 
 // StopTimeout bounds how long the loader waits for a dropped build's
-// controllers to stop before it goes on (and logs it).
+// controllers to stop before it goes on (and logs it), and how long a
+// reload's log line waits for the new build's first controller.
 const StopTimeout = 10 * time.Second
 
 // live is a plugin build whose resolver is on the bus.
@@ -22,20 +27,31 @@ type live struct {
 	path     string
 	mtime    time.Time
 	binaryID string
-	hp       hot_plugin.HotPlugin
+	op       *openedBuild
 	res      controller.FactoryResolver
 	rc       *resolver.Controller
-	cancel   context.CancelFunc
-	release  func()
+	// done is closed when the build leaves the bus (cancel).
+	done    <-chan struct{}
+	cancel  context.CancelFunc
+	release func()
+	// prev is the build of the binary ID this one replaced, to put back if
+	// this one's controllers fail to start (see rollback); nil if none.
+	prev *live
+	// restored is set on a build put back by a rollback: its file may be
+	// gone (the compiler removes older builds), and it stays on the bus
+	// until a newer build replaces it.
+	restored bool
 }
 
-// start puts the build op from cand on the bus, with a context of its
-// own under ctx (the loader's). The new resolver is built first, so a build that fails leaves the running one untouched; then the
+// start puts the build op, from the plugin file at path, on the bus, with
+// a context of its own under ctx (the loader's). The new resolver is built
+// first, so a build that fails leaves the running one untouched; then the
 // running build of the binary ID (and any build from the same path) is
 // dropped, and only then the new resolver is added: controllerbus offers
 // the host's LoadControllerWithConfig directives to it, so the dropped
 // build's controllers come back with the new code and their configs.
-func (r *run) start(ctx context.Context, cand candidate, op *openedBuild, rec *hot_manifest.Plugin) (*live, error) {
+// rec, if not nil, gets the build's config IDs.
+func (r *run) start(ctx context.Context, path string, mtime time.Time, op *openedBuild, rec *hot_manifest.Plugin) (*live, error) {
 	pctx, cancel := context.WithCancel(ctx)
 	var res controller.FactoryResolver
 	var err error
@@ -47,38 +63,45 @@ func (r *run) start(ctx context.Context, cand candidate, op *openedBuild, rec *h
 	}
 	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("plugin %s (%s): build its resolver: %w", cand.path, op.binaryID, err)
+		return nil, fmt.Errorf("plugin %s (%s): build its resolver: %w", path, op.binaryID, err)
 	}
-	if rel, ok := res.(hot_plugin.Releasable); ok {
+	if rel, ok := res.(hot_plugin.Releasable); ok && rec != nil {
 		rec.ConfigIDs = rel.GetConfigIDs()
+	}
+	l := &live{
+		path:     path,
+		mtime:    mtime,
+		binaryID: op.binaryID,
+		op:       op,
+		res:      res,
+		done:     pctx.Done(),
+		cancel:   cancel,
+	}
+	if fr, ok := res.(hot_plugin.FailureReporter); ok {
+		fr.OnControllerError(func(e *hot_plugin.ControllerError) { r.controllerFailed(l, e) })
 	}
 
 	if old := r.active[op.binaryID]; old != nil {
-		r.le.WithField("plugin-path", cand.path).WithField("old-path", old.path).
-			Info("swapping in a new build: stopping the old build's controllers first")
+		r.le.WithField("plugin-path", path).WithField("old-path", old.path).
+			Debug("swapping in a new build: stopping the old build's controllers first")
 		r.drop(old)
-		if f := r.files[old.path]; f != nil && old.path != cand.path {
-			f.record.State = hot_manifest.StateSuperseded
+		if f := r.files[old.path]; f != nil && old.path != path {
+			settle(&f.record, hot_manifest.StateSuperseded)
 		}
+		// Only one step back: the build before the old one is forgotten.
+		old.prev = nil
+		l.prev = old
 	}
-	if f := r.files[cand.path]; f != nil && f.live != nil {
+	if f := r.files[path]; f != nil && f.live != nil {
 		// The file was replaced by a build of another binary ID.
 		r.drop(f.live)
 	}
 
-	l := &live{
-		path:     cand.path,
-		mtime:    cand.stamp.mtime,
-		binaryID: op.binaryID,
-		hp:       op.hp,
-		res:      res,
-		cancel:   cancel,
-	}
 	l.rc = resolver.NewController(r.le.WithField("binary-id", op.binaryID), r.c.b, res)
 	l.release, err = r.c.b.AddController(pctx, l.rc, nil)
 	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("plugin %s (%s): add its resolver to the bus: %w", cand.path, op.binaryID, err)
+		return nil, fmt.Errorf("plugin %s (%s): add its resolver to the bus: %w", path, op.binaryID, err)
 	}
 	r.active[op.binaryID] = l
 	return l, nil
@@ -87,22 +110,34 @@ func (r *run) start(ctx context.Context, cand candidate, op *openedBuild, rec *h
 // drop takes a build off the bus, in the order controllerbus needs: cancel
 // the plugin's context (its controllers' factories are canceled), remove
 // and close the resolver controller, wait for the controllers to stop
-// (bounded by StopTimeout), then PrePluginUnload. The code stays mapped.
+// (on the signal of their exits, bounded by StopTimeout), then
+// PrePluginUnload. The code stays mapped.
+//
+// Go can't stop a goroutine: a controller whose Execute ignores its
+// context keeps running. After the timeout it is logged by name and the
+// file's record gets its name in Stuck (see settle), and the loader goes on.
 func (r *run) drop(l *live) {
-	le := r.le.WithField("plugin-path", l.path).WithField("binary-id", l.binaryID)
+	le := r.le.WithField("plugin-path", l.path).WithField("binary-id", l.binaryID).
+		WithField("binary-version", l.op.binaryVersion)
 	start := time.Now()
 	defer func() { r.stopped[l.binaryID] = time.Since(start) }()
 	l.cancel()
 	l.release()
 	_ = l.rc.Close()
+	var stuck []string
+	ctx, cancel := context.WithTimeout(context.Background(), r.c.stopTimeout)
 	if rel, ok := l.res.(hot_plugin.Releasable); ok {
-		ctx, cancel := context.WithTimeout(context.Background(), StopTimeout)
 		if err := rel.WaitStopped(ctx); err != nil {
-			le.WithError(err).Warnf("the plugin's controllers did not stop within %v; going on", StopTimeout)
+			stuck = r.logStuck(le, err)
 		}
-		cancel()
 	}
-	if err := recoverCall(l.hp.PrePluginUnload); err != nil {
+	if len(stuck) == 0 {
+		if err := r.waitExecReleased(ctx, l); err != nil {
+			le.WithError(err).Warn("the dropped build's controller requests were not released in time; the next build's controllers with the same configs may not start")
+		}
+	}
+	cancel()
+	if err := recoverCall(l.op.hp.PrePluginUnload); err != nil {
 		le.WithError(err).Warn("PrePluginUnload")
 	}
 	if r.active[l.binaryID] == l {
@@ -110,8 +145,70 @@ func (r *run) drop(l *live) {
 	}
 	if f := r.files[l.path]; f != nil && f.live == l {
 		f.live = nil
+		f.record.Stuck = stuck
 	}
 	le.Debug("plugin dropped; its code stays mapped until the process exits (Go can't unload plugins)")
+}
+
+// waitExecReleased waits until no ExecController directive on the bus holds
+// a factory of the dropped build l (see hot_plugin.FactoryOwner), or ctx
+// ends. A build whose controllers stopped has released them already; one
+// whose controller failed to construct (and waits to retry) may not have.
+func (r *run) waitExecReleased(ctx context.Context, l *live) error {
+	owner, ok := l.res.(hot_plugin.FactoryOwner)
+	if !ok {
+		return nil
+	}
+	bcast := r.c.b.GetDirectivesBroadcast()
+	for {
+		var changed <-chan struct{}
+		bcast.HoldLock(func(_ func(), getWaitCh func() <-chan struct{}) {
+			changed = getWaitCh()
+		})
+		held := slices.ContainsFunc(r.c.b.GetDirectives(), func(di directive.Instance) bool {
+			ec, ok := di.GetDirective().(loader.ExecController)
+			return ok && owner.OwnsFactory(ec.GetExecControllerFactory())
+		})
+		if !held {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("ExecController directives of plugin %s still hold its factories: %w", l.path, context.Cause(ctx))
+		case <-changed:
+		}
+	}
+}
+
+// logStuck logs the controllers of a dropped build that did not stop in
+// time (err from WaitStopped), by name, and returns their names.
+func (r *run) logStuck(le *logrus.Entry, err error) []string {
+	var names []string
+	var se *hot_plugin.StuckError
+	if errors.As(err, &se) {
+		for _, c := range se.Controllers {
+			names = append(names, c.String())
+		}
+	} else {
+		names = []string{"(unknown controllers: " + err.Error() + ")"}
+	}
+	what := "1 controller"
+	if len(names) != 1 {
+		what = fmt.Sprintf("%d controllers", len(names))
+	}
+	le.WithField("stuck-controllers", names).
+		Warnf("%s of the build did not stop within %v after its context was canceled: %s. Go can't stop a goroutine, so it keeps running beside the next build; make Execute return when its context ends",
+			what, r.c.stopTimeout, strings.Join(names, ", "))
+	return names
+}
+
+// settle sets the state of a file record whose build left the bus: state,
+// or StateStuck if controllers of the build did not stop.
+func settle(rec *hot_manifest.Plugin, state hot_manifest.State) {
+	if len(rec.Stuck) != 0 {
+		state = hot_manifest.StateStuck
+	}
+	rec.State = state
 }
 
 // reloadSteps are the times of one reload, from the source change to the
@@ -135,22 +232,25 @@ type reloadSteps struct {
 	// settled is closed when the loader is done with the reconcile that
 	// loaded the build; the line is logged after it.
 	settled <-chan struct{}
+	// startTimeout bounds the wait for the first controller (StopTimeout).
+	startTimeout time.Duration
 }
 
 // log waits for the first of res's controllers to run and logs the reload
-// with the time of each step, in one line.
-func (s reloadSteps) log(ctx context.Context, le *logrus.Entry, res controller.FactoryResolver) {
+// with the time of each step, in one line. It returns without a word once
+// done is closed: the build left the bus.
+func (s reloadSteps) log(done <-chan struct{}, le *logrus.Entry, res controller.FactoryResolver) {
 	rel, ok := res.(hot_plugin.Releasable)
 	if !ok {
 		return
 	}
-	timer := time.NewTimer(StopTimeout)
+	timer := time.NewTimer(s.startTimeout)
 	defer timer.Stop()
 	select {
-	case <-ctx.Done():
+	case <-done:
 		return
 	case <-timer.C:
-		le.Infof("reloaded, but no controller of the new build started within %v: does the host's config set use it?", StopTimeout)
+		le.Infof("reloaded, but no controller of the new build started within %v: does the host's config set use it?", s.startTimeout)
 		return
 	case <-rel.Executing():
 	}
@@ -172,7 +272,7 @@ func (s reloadSteps) log(ctx context.Context, le *logrus.Entry, res controller.F
 	}
 	if s.settled != nil {
 		select {
-		case <-ctx.Done():
+		case <-done:
 			return
 		case <-s.settled:
 		}

@@ -3,6 +3,7 @@ package hot_loader_filesystem
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -37,17 +38,57 @@ func (r *run) execute(ctx context.Context) error {
 			return nil
 		}
 		if !r.c.conf.GetWatch() {
-			r.reconcile(ctx)
-			<-ctx.Done()
-			return nil
+			// Scan once, or until a listing succeeds.
+			retry := time.NewTimer(0)
+			defer retry.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return nil
+				case fl := <-r.failures:
+					r.rollback(ctx, fl)
+				case <-retry.C:
+					if err := r.reconcile(ctx); err != nil {
+						retry.Reset(dirPollInterval)
+					}
+				}
+			}
 		}
 		err := r.watch(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
+		if !errors.Is(err, errDirGone) && r.c.checkDir() == nil {
+			// The directory is there: watching it failed (EMFILE, the
+			// inotify limits). Poll it meanwhile; drop nothing.
+			if msg := err.Error(); msg != r.watchErr {
+				r.watchErr = msg
+				r.le.WithError(err).Errorf("could not watch the plugins dir; the loaded plugins keep running, and the loader scans it every %v until watching works again. If it goes on, check ulimit -n and the inotify limits (sysctl fs.inotify.max_user_instances, fs.inotify.max_user_watches)", dirPollInterval)
+			}
+			_ = r.reconcile(ctx) // a failed listing is logged and changes nothing
+			r.pause(ctx, dirPollInterval)
+			continue
+		}
+		r.watchErr = ""
 		r.le.WithError(err).Warn("stopped watching the plugins dir; waiting for it")
 		r.dirOK = false
-		r.reconcile(ctx)
+		_ = r.reconcile(ctx) // dirOK is false: drops everything, never fails
+	}
+}
+
+// pause waits d or until ctx ends, rolling back failed builds meanwhile.
+func (r *run) pause(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case fl := <-r.failures:
+			r.rollback(ctx, fl)
+		case <-t.C:
+			return
+		}
 	}
 }
 
@@ -84,18 +125,25 @@ func (r *run) waitDir(ctx context.Context) error {
 // been quiet for the debounce duration after a change to a plugin file,
 // until ctx ends or the directory disappears.
 func (r *run) watch(ctx context.Context) error {
-	w, err := fsnotify.NewWatcher()
+	w, err := r.c.newWatcher()
 	if err != nil {
-		return err
+		return fmt.Errorf("watch the plugins dir %s: %w", r.c.dir, err)
 	}
 	defer w.Close()
 	if err := w.Add(r.c.dir); err != nil {
-		return err
+		return fmt.Errorf("watch the plugins dir %s: %w", r.c.dir, err)
 	}
-	r.reconcile(ctx)
-
+	if r.watchErr != "" {
+		r.watchErr = ""
+		r.le.Info("watching the plugins dir again")
+	}
 	debounce := time.NewTimer(r.c.debounce)
 	debounce.Stop()
+	if err := r.reconcile(ctx); err != nil {
+		// Scan again after the poll interval, even if nothing happens.
+		debounce.Reset(dirPollInterval)
+	}
+
 	// quick is set while the changes are a compiler's publish: the
 	// directory is scanned once it has been quiet for publishSettle.
 	quick := false
@@ -135,12 +183,16 @@ func (r *run) watch(ctx context.Context) error {
 			r.le.WithError(err).Warn("watching the plugins dir")
 			quick = false
 			debounce.Reset(r.c.debounce)
+		case fl := <-r.failures:
+			r.rollback(ctx, fl)
 		case <-debounce.C:
 			quick = false
 			if _, err := os.Stat(r.c.dir); err != nil {
 				return errDirGone
 			}
-			r.reconcile(ctx)
+			if err := r.reconcile(ctx); err != nil {
+				debounce.Reset(dirPollInterval)
+			}
 		}
 	}
 }

@@ -16,6 +16,9 @@ func NewConfig() *Config {
 
 // Validate validates the configuration.
 func (c *Config) Validate() error {
+	if ValidateError != "" {
+		return errors.New(ValidateError)
+	}
 	if c.GetName() == "" {
 		return errors.New("name must be set")
 	}

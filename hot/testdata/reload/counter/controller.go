@@ -5,6 +5,7 @@ package counter
 
 import (
 	"context"
+	"errors"
 
 	"github.com/aperturerobotics/controllerbus/bus"
 	"github.com/aperturerobotics/controllerbus/controller"
@@ -14,6 +15,14 @@ import (
 
 // Generation is rewritten by the test at every edit.
 const Generation = 1
+
+// ConstructError, if not empty, is the error NewController returns: the
+// rollback test sets it to make a build whose controller fails to start.
+const ConstructError = ""
+
+// ValidateError, if not empty, is the error Config.Validate returns: the
+// rollback test sets it to make a build that rejects the config.
+const ValidateError = ""
 
 // Version is the controller version.
 var Version = controller.MustParseVersion("0.0.1")
@@ -26,6 +35,9 @@ type Controller struct {
 
 // NewController constructs a counter controller.
 func NewController(le *logrus.Entry, b bus.Bus, conf *Config) (*Controller, error) {
+	if ConstructError != "" {
+		return nil, errors.New(ConstructError)
+	}
 	return &Controller{le: le, conf: conf}, nil
 }
 

@@ -60,3 +60,56 @@ func (p *probe) GetName() string {
 
 // _ is a type assertion
 var _ Probe = ((*probe)(nil))
+
+// Release tells the test controllers named Name that ignore their context
+// to return from Execute: the test's way to end a controller it made stuck
+// on purpose. It has no value.
+type Release interface {
+	directive.Directive
+	// ReleaseName is the controller name to release.
+	ReleaseName() string
+}
+
+// release implements Release.
+type release struct {
+	name string
+}
+
+// NewRelease constructs a Release directive.
+func NewRelease(name string) Release {
+	return &release{name: name}
+}
+
+// ReleaseName returns the controller name.
+func (r *release) ReleaseName() string {
+	return r.name
+}
+
+// Validate validates the directive.
+func (r *release) Validate() error {
+	return nil
+}
+
+// GetValueOptions returns options relating to value handling.
+func (r *release) GetValueOptions() directive.ValueOptions {
+	return directive.ValueOptions{}
+}
+
+// IsEquivalent checks if the other directive is equivalent.
+func (r *release) IsEquivalent(other directive.Directive) bool {
+	o, ok := other.(Release)
+	return ok && o.ReleaseName() == r.name
+}
+
+// Superceeds returns false.
+func (r *release) Superceeds(other directive.Directive) bool {
+	return false
+}
+
+// GetName returns the directive's type name.
+func (r *release) GetName() string {
+	return "TestRelease"
+}
+
+// _ is a type assertion
+var _ Release = ((*release)(nil))

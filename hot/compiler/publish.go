@@ -53,17 +53,14 @@ func outputPattern(outputName string) *regexp.Regexp {
 	return regexp.MustCompile("^" + strings.Join(parts, "[0-9a-f]{"+strconv.Itoa(buildHashLen)+"}") + "$")
 }
 
-// maxBuildManifestSize caps what the compiler reads of a build manifest: a
-// real one is a few KiB.
-const maxBuildManifestSize = 1 << 20
-
 // publishedBy returns the build manifest beside the plugin at path if it
 // proves the plugin is a build hotbus published for binaryID under the
-// output name outputName: the manifest is a regular file of sane size, of
-// that binary, and its build hash expands outputName to the plugin's name.
+// output name outputName: the manifest is a regular file, not a symlink
+// (hot_manifest.ReadBuild refuses other files and caps the size), of that
+// binary, and its build hash expands outputName to the plugin's name.
 func publishedBy(path, binaryID, outputName string) (*hot_manifest.Build, bool) {
 	fi, err := os.Lstat(hot_manifest.BuildPath(path))
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxBuildManifestSize {
+	if err != nil || !fi.Mode().IsRegular() {
 		return nil, false
 	}
 	b, err := hot_manifest.ReadBuild(path)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 )
 
 // TestABuildManifestThatIsNoFileIsNotRead puts a FIFO, then an oversized
@@ -26,14 +28,14 @@ func TestABuildManifestThatIsNoFileIsNotRead(t *testing.T) {
 	if err := os.Remove(manifest); err != nil {
 		t.Fatal(err)
 	}
-	big := append([]byte(`{"binaryId": "x", "buildHash": "0123456789abcdef"}`), make([]byte, maxBuildManifestSize)...)
+	big := append([]byte(`{"binaryId": "x", "buildHash": "0123456789abcdef"}`), make([]byte, int(hot_manifest.MaxManifestSize))...)
 	if err := os.WriteFile(manifest, big, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := publishedBy(plugin, "x", "x-{buildHash}.cbus.so"); ok {
 		t.Error("an oversized build manifest was read")
 	}
-	if err := os.WriteFile(manifest, big[:len(big)-maxBuildManifestSize], 0o644); err != nil {
+	if err := os.WriteFile(manifest, big[:len(big)-int(hot_manifest.MaxManifestSize)], 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if b, ok := publishedBy(plugin, "x", "x-{buildHash}.cbus.so"); !ok || b.BuildHash != "0123456789abcdef" {

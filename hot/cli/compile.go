@@ -13,7 +13,8 @@ import (
 const compileDoc = `Builds the packages (each with a NewFactory(bus.Bus) function) into one
 plugin for the host, publishes it atomically into the output directory with
 its build manifest (.cbus.json), and removes older builds of the same output
-pattern. An identical build is not redone. Prints the plugin path.`
+pattern. An identical build is not redone. Prints the plugin path. On a
+terminal, a progress bar shows the packages compiled out of the total.`
 
 // compileCommand returns the compile command.
 func compileCommand(env *Env) *cli.Command {
@@ -27,6 +28,14 @@ func runCompile(ctx context.Context, env *Env, cmd *cli.Command) error {
 	opts, err := compilerOptions(env, cmd)
 	if err != nil {
 		return err
+	}
+	if isTerminal(env.Stderr) && env.Logger.Logger.Out == env.Stderr {
+		// On a terminal, a bar shows the build's progress, with the
+		// log written above it.
+		bar := &progressBar{out: env.Stderr}
+		opts.Progress = bar.update
+		env.Logger.Logger.SetOutput(bar)
+		defer env.Logger.Logger.SetOutput(env.Stderr)
 	}
 	c, err := hot_compiler.NewCompiler(opts)
 	if err != nil {

@@ -7,11 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/hotbus/hotbus/hot/compiler/analysis"
 	"github.com/sirupsen/logrus"
 )
 
@@ -129,10 +129,6 @@ func buildEnv(hostEnv []string, gowork string) []string {
 	return append(env, hostEnv...)
 }
 
-// lookupDisabled matches the go command's report of a module missing
-// from the cache in offline mode.
-var lookupDisabled = regexp.MustCompile(`([^\s:@]+)@([^\s:]+): module lookup disabled by GOPROXY=off`)
-
 // fillSums lists the plugin main package's dependencies in module mode
 // with -mod=mod, which writes go.sum from the module cache.
 func fillSums(ctx context.Context, goCmd string, t *Tree, flags, env []string) error {
@@ -149,8 +145,8 @@ func fillSums(ctx context.Context, goCmd string, t *Tree, flags, env []string) e
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		if m := lookupDisabled.FindStringSubmatch(string(out)); m != nil {
-			return &MissingModuleError{Module: m[1], Version: m[2], Output: string(out)}
+		if mod, v, ok := analysis.LookupDisabled(string(out)); ok {
+			return &MissingModuleError{Module: mod, Version: v, Output: string(out)}
 		}
 		if ferr := goFailure(string(out), err); ferr != nil {
 			return fmt.Errorf("codegen: fill go.sum of %s: %w", t.MainDir, ferr)
@@ -164,7 +160,7 @@ func fillSums(ctx context.Context, goCmd string, t *Tree, flags, env []string) e
 // out. It runs go build -json -v (Go 1.24 and later) to follow the
 // build's progress (see progressTracker); errors carry the output go build
 // prints without those flags.
-func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, out string, pkgs []*HotPackage, binaryID string, le *logrus.Entry, progress func(BuildProgress)) error {
+func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, out string, pkgs []*analysis.HotPackage, binaryID string, le *logrus.Entry, progress func(BuildProgress)) error {
 	args := append([]string{"build", "-json", "-v"}, flags...)
 	args = append(args, t.goFlags()...)
 	args = append(args, "-o", out, ".")
@@ -188,8 +184,8 @@ func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, ou
 		return fmt.Errorf("build plugin %s: canceled: %w", binaryID, context.Cause(ctx))
 	}
 	text := output.String()
-	if m := lookupDisabled.FindStringSubmatch(text); m != nil {
-		return &MissingModuleError{Module: m[1], Version: m[2], Output: text}
+	if mod, v, ok := analysis.LookupDisabled(text); ok {
+		return &MissingModuleError{Module: mod, Version: v, Output: text}
 	}
 	if ferr := goFailure(text, err); ferr != nil {
 		return fmt.Errorf("build plugin %s: %w", binaryID, ferr)
@@ -212,7 +208,7 @@ func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, ou
 
 // rewriteOutput maps overlay paths and prefixed import paths in go
 // command output back to the user's files and import paths.
-func (t *Tree) rewriteOutput(text string, pkgs []*HotPackage) string {
+func (t *Tree) rewriteOutput(text string, pkgs []*analysis.HotPackage) string {
 	type repl struct{ from, to string }
 	var repls []repl
 	prefixes := []string{t.Prefix}

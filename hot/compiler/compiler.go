@@ -4,16 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"go/constant"
-	"go/types"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/hotbus/hotbus/hot/compiler/analysis"
+	"github.com/hotbus/hotbus/hot/compiler/internal/owned"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
 	"github.com/hotbus/hotbus/internal/preflight"
@@ -154,7 +153,7 @@ type Compiler struct {
 	swept bool
 	// record is the last analysis and the files it was made from
 	// (reuse.go).
-	record *analysisRecord
+	record *analysis.Record
 	// writeManifest writes the build manifest when publishing; nil is
 	// atomicfile.WriteFile. Tests inject failures here.
 	writeManifest func(path string, data []byte, perm os.FileMode) error
@@ -244,7 +243,7 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 // prepared is a build's analysis and everything derived from it.
 type prepared struct {
 	host     *Host
-	analysis *Analysis
+	analysis *analysis.Analysis
 	hash     string
 	prefix   string
 	flags    []string
@@ -292,19 +291,19 @@ func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
 		// go/packages runs "go" from PATH: put the chosen one first.
 		aenv = append(aenv, "PATH="+filepath.Dir(c.goTool.path)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	}
-	a, reused := c.record.reuse()
-	var pre map[string]fileStamp
+	a, reused := c.record.Reuse()
+	var pre analysis.Stamps
 	if reused {
 		c.le.Debug("only declarations the analysis does not use changed: reusing it")
 	} else {
-		pre = statFiles(c.watch)
+		pre = analysis.StatFiles(c.watch)
 		var err error
-		if a, err = Analyze(ctx, c.opts.WorkDir, c.opts.Packages, aenv, tags...); err != nil {
-			var ae *AnalysisError
+		if a, err = analysis.Analyze(ctx, c.opts.WorkDir, c.opts.Packages, aenv, tags...); err != nil {
+			var ae *analysis.AnalysisError
 			if errors.As(err, &ae) {
 				// Watch what was found too, so its fix is seen even
 				// when no analysis has succeeded yet.
-				c.watch = slices.Compact(slices.Sorted(slices.Values(slices.Concat(c.watch, ae.files))))
+				c.watch = slices.Compact(slices.Sorted(slices.Values(slices.Concat(c.watch, ae.Files()))))
 			}
 			return nil, err
 		}
@@ -322,10 +321,10 @@ func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
 	}
 	if !reused {
 		a.CopyLocal(func(path string, m *packages.Module) bool {
-			return IsLocal(m) && !c.hostPkgs[path]
+			return analysis.IsLocal(m) && !c.hostPkgs[path]
 		})
-		c.watch = watchFiles(a)
-		c.record = recordAnalysis(a, c.watch, pre)
+		c.watch = analysis.WatchFiles(a)
+		c.record = analysis.NewRecord(a, c.watch, pre)
 	}
 	pins := hostPins(host)
 	hash, err := buildHash(hashInputs{
@@ -374,7 +373,7 @@ func (c *Compiler) generate(ctx context.Context, p *prepared, dir string, shareU
 			return nil, err
 		}
 	}
-	var inTree []*HotPackage
+	var inTree []*analysis.HotPackage
 	for _, hp := range p.analysis.All() {
 		if units[hp.ImportPath] == nil {
 			inTree = append(inTree, hp)
@@ -454,10 +453,10 @@ func (c *Compiler) Codegen(ctx context.Context) (*Result, error) {
 	start = time.Now()
 	// The tree is kept at a stable path, for the user to read.
 	dir := filepath.Join(c.opts.CodegenDir, p.prefix)
-	if err := removeOwned(dir); err != nil {
+	if err := owned.Remove(dir); err != nil {
 		return nil, err
 	}
-	if err := createOwned(dir); err != nil {
+	if err := owned.Create(dir); err != nil {
 		return nil, fmt.Errorf("codegen: create the build tree %s: %w", dir, err)
 	}
 	t, err := c.generate(ctx, p, dir, false)
@@ -531,7 +530,7 @@ func (c *Compiler) buildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 
 	start = time.Now()
 	units := unitsDir(c.opts.CodegenDir)
-	if err := ensureOwned(units, "units dir"); err != nil {
+	if err := owned.Ensure(units, "units dir"); err != nil {
 		return nil, err
 	}
 	// Hold the units this build writes or reuses until its go build is
@@ -625,63 +624,4 @@ func (c *Compiler) WatchFiles() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]string(nil), c.watch...)
-}
-
-// inModuleCache reports whether path is in the module cache's download
-// directory, where nothing is edited.
-func inModuleCache(path string) bool {
-	sep := string(filepath.Separator)
-	return strings.Contains(path, sep+"cache"+sep+"download"+sep)
-}
-
-// watchFiles lists the files a change in which calls for a rebuild.
-func watchFiles(a *Analysis) []string {
-	set := map[string]bool{}
-	for _, p := range a.All() {
-		for _, f := range p.Files {
-			set[f] = true
-		}
-		if gm := goModOf(p.Module); gm != "" && !inModuleCache(gm) {
-			set[gm] = true
-			if _, err := os.Stat(strings.TrimSuffix(gm, ".mod") + ".sum"); err == nil {
-				set[strings.TrimSuffix(gm, ".mod")+".sum"] = true
-			}
-		}
-	}
-	for _, m := range a.Modules {
-		if m.Main && m.GoMod != "" {
-			set[m.GoMod] = true
-		}
-	}
-	if a.GoWork != "" {
-		set[a.GoWork] = true
-	}
-	out := make([]string, 0, len(set))
-	for f := range set {
-		out = append(out, f)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// ConfigIDs returns the config IDs the hot packages declare as a string
-// constant named ConfigID, sorted.
-func (a *Analysis) ConfigIDs() []string {
-	var ids []string
-	for _, p := range a.Packages {
-		if p.ConfigID != "" {
-			ids = append(ids, p.ConfigID)
-		}
-	}
-	sort.Strings(ids)
-	return ids
-}
-
-// constString returns the value of the string constant name in pkg.
-func constString(pkg *packages.Package, name string) string {
-	c, ok := pkg.Types.Scope().Lookup(name).(*types.Const)
-	if !ok || c.Val().Kind() != constant.String {
-		return ""
-	}
-	return constant.StringVal(c.Val())
 }

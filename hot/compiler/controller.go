@@ -8,6 +8,7 @@ import (
 	"github.com/aperturerobotics/controllerbus/bus"
 	"github.com/aperturerobotics/controllerbus/controller"
 	"github.com/aperturerobotics/controllerbus/directive"
+	"github.com/hotbus/hotbus/hot/compiler/analysis"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	"github.com/sirupsen/logrus"
 )
@@ -133,7 +134,7 @@ func (c *Controller) build(ctx context.Context, comp *Compiler, trigger change) 
 	}
 	if err != nil {
 		var be *BuildError
-		var ae *AnalysisError
+		var ae *analysis.AnalysisError
 		switch {
 		case errors.As(err, &be):
 			c.le.Errorf("compile failed; nothing was published, the running version (if any) stays. Fix the code and save again.\n%s", be.Output)

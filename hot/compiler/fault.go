@@ -16,7 +16,7 @@ import (
 // A build can fail for reasons that are not the user's code: a full disk,
 // a name too long for the file system. Those errors say what they are and
 // what to do, and never ask the user to fix the code (only a *BuildError
-// or an *AnalysisError does). isNoSpace and isNameTooLong are per GOOS
+// or an *analysis.AnalysisError does). isNoSpace and isNameTooLong are per GOOS
 // (fault_unix.go, fault_other.go).
 
 // nameMax is the longest file name, in bytes, on the file systems hotbus

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hotbus/hotbus/hot/compiler/analysis"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 )
 
@@ -30,7 +31,7 @@ type hashInputs struct {
 	binaryID      string
 	binaryVersion string
 	pins          []hot_manifest.Pin
-	analysis      *Analysis
+	analysis      *analysis.Analysis
 }
 
 // buildHash returns the content hash of a build's inputs: the sources of
@@ -51,10 +52,10 @@ func buildHash(in hashInputs) (string, error) {
 
 // hashPackage writes a package's own inputs to h: its identity, its
 // module's go.mod, and the name and content of each of its files.
-func hashPackage(h io.Writer, p *HotPackage) error {
+func hashPackage(h io.Writer, p *analysis.HotPackage) error {
 	line := hashLine(h)
 	line("package", p.ImportPath, p.Module.Path, p.Name)
-	if gm := goModOf(p.Module); gm != "" {
+	if gm := analysis.GoModOf(p.Module); gm != "" {
 		if err := hashFile(h, gm); err != nil {
 			return err
 		}

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hotbus/hotbus/hot/compiler/analysis"
 	"golang.org/x/mod/modfile"
 )
 
@@ -36,7 +37,7 @@ type dirResolver struct {
 	explicit string
 	goCmd    string
 	goroot   string
-	analysis *Analysis
+	analysis *analysis.Analysis
 	// listed are the work dir's main modules (go list -m -json), loaded once.
 	listed []listedModule
 	// listErr is why listing failed.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hotbus/hotbus/hot/compiler/analysis"
 	"golang.org/x/tools/go/packages"
 )
 
@@ -20,7 +21,7 @@ func TestRewriteOutputMapsOverlayToOriginal(t *testing.T) {
 			"example.com/app": {Path: "hotbus-0123456789ab/example.com/app", Orig: "example.com/app", Dir: "/cg/hotbus-0123456789ab/modules/example.com/app"},
 		},
 	}
-	pkgs := []*HotPackage{{ImportPath: "example.com/app/ctrl", Dir: "/src/app/ctrl", Module: &packages.Module{Path: "example.com/app"}}}
+	pkgs := []*analysis.HotPackage{{ImportPath: "example.com/app/ctrl", Dir: "/src/app/ctrl", Module: &packages.Module{Path: "example.com/app"}}}
 	out := "# hotbus-0123456789ab/example.com/app/ctrl\n" +
 		"../modules/example.com/app/ctrl/ctrl.go:3:5: undefined: x\n" +
 		"/cg/hotbus-0123456789ab/modules/example.com/app/ctrl/a.go:4:1: syntax error\n" +

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotbus/hotbus/hot/compiler/analysis"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
 )
@@ -86,7 +87,7 @@ type Overlay struct {
 
 // overlayOf returns the overlay holding p's copy and the directory of the
 // copy.
-func (t *Tree) overlayOf(p *HotPackage) (*Overlay, string) {
+func (t *Tree) overlayOf(p *analysis.HotPackage) (*Overlay, string) {
 	ov := t.Units[p.ImportPath]
 	if ov == nil {
 		ov = t.Overlays[p.Module.Path]
@@ -142,7 +143,7 @@ func prefixed(prefix, importPath string) string {
 }
 
 // newTree lays out a tree under dir for the hot packages.
-func newTree(dir, prefix string, pkgs []*HotPackage) (*Tree, error) {
+func newTree(dir, prefix string, pkgs []*analysis.HotPackage) (*Tree, error) {
 	t := &Tree{
 		Dir:        dir,
 		Prefix:     prefix,
@@ -171,7 +172,7 @@ func newTree(dir, prefix string, pkgs []*HotPackage) (*Tree, error) {
 // writeOverlays copies the hot packages into the tree (or as units),
 // rewriting their imports of each other, and writes the overlay go.mod
 // files.
-func (t *Tree) writeOverlays(pkgs []*HotPackage) error {
+func (t *Tree) writeOverlays(pkgs []*analysis.HotPackage) error {
 	hot := make(map[string]bool, len(pkgs))
 	for _, p := range pkgs {
 		hot[p.ImportPath] = true
@@ -225,7 +226,7 @@ func writeOverlayGoMod(dir string, ov *Overlay) error {
 }
 
 // relToPackage returns a package file's path relative to the package dir.
-func relToPackage(p *HotPackage, src string) string {
+func relToPackage(p *analysis.HotPackage, src string) string {
 	relFile, err := filepath.Rel(p.Dir, src)
 	if err != nil || strings.HasPrefix(relFile, "..") {
 		relFile = filepath.Base(src)
@@ -235,7 +236,7 @@ func relToPackage(p *HotPackage, src string) string {
 
 // copyPackage copies p's files into dst, rewriting the imports of Go
 // files, and records each copy's original in files (if not nil).
-func copyPackage(p *HotPackage, dst string, rename func(string) (string, bool), files map[string]string) error {
+func copyPackage(p *analysis.HotPackage, dst string, rename func(string) (string, bool), files map[string]string) error {
 	for _, src := range p.Files {
 		out := filepath.Join(dst, relToPackage(p, src))
 		data, err := os.ReadFile(src)

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hotbus/hotbus/hot/compiler/analysis"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/semver"
 	"golang.org/x/tools/go/packages"
@@ -69,20 +70,12 @@ func modVersion(m *packages.Module) string {
 	return m.Version
 }
 
-// goModOf returns the go.mod file of m.
-func goModOf(m *packages.Module) string {
-	if m.Replace != nil && m.Replace.GoMod != "" {
-		return m.Replace.GoMod
-	}
-	return m.GoMod
-}
-
 // planModules lists the requirements of the plugin main module: every
 // host module at the host's version and replacement, the host's main
 // module, the modules the hot packages need that the host lacks, and the
 // overlay modules. hostDirs resolves the directory of a host module that
 // is built from local source.
-func planModules(host *Host, a *Analysis, t *Tree, hostDir func(path, replace string) (string, error)) ([]ModReq, error) {
+func planModules(host *Host, a *analysis.Analysis, t *Tree, hostDir func(path, replace string) (string, error)) ([]ModReq, error) {
 	reqs := map[string]ModReq{}
 	// The host's main module.
 	switch {
@@ -346,7 +339,7 @@ func WorkspaceFiles(modulePath, goVersion string, reqs []ModReq) (gomod, gowork 
 
 // origins says where each requirement of the plugin main module comes
 // from, in terms of the user's files and settings.
-func origins(host *Host, a *Analysis, t *Tree, reqs map[string]ModReq) map[string]string {
+func origins(host *Host, a *analysis.Analysis, t *Tree, reqs map[string]ModReq) map[string]string {
 	out := make(map[string]string, len(reqs))
 	for path, r := range reqs {
 		switch {
@@ -378,7 +371,7 @@ func goModNote(m *packages.Module) string {
 	if m == nil {
 		return ""
 	}
-	if gm := goModOf(m); gm != "" {
+	if gm := analysis.GoModOf(m); gm != "" {
 		return ", " + gm
 	}
 	return ""

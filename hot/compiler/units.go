@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotbus/hotbus/hot/compiler/analysis"
+	"github.com/hotbus/hotbus/hot/compiler/internal/owned"
 	"golang.org/x/mod/modfile"
 )
 
@@ -44,21 +46,21 @@ var unitDirName = regexp.MustCompile(`^[^.]+-[0-9a-f]{` + strconv.Itoa(prefixHas
 // planUnits returns the overlay of every package that is copied as a unit,
 // by import path, with Dir under root. in gives the inputs every unit
 // hash covers (analysis is ignored).
-func planUnits(in hashInputs, a *Analysis, root, buildPrefix string) (map[string]*Overlay, error) {
+func planUnits(in hashInputs, a *analysis.Analysis, root, buildPrefix string) (map[string]*Overlay, error) {
 	all := a.All()
-	copied := make(map[string]*HotPackage, len(all))
+	copied := make(map[string]*analysis.HotPackage, len(all))
 	for _, p := range all {
 		copied[p.ImportPath] = p
 	}
 	withInternal := map[string]bool{}
 	for _, p := range all {
-		if isInternal(p.ImportPath) {
+		if analysis.IsInternal(p.ImportPath) {
 			withInternal[p.Module.Path] = true
 		}
 	}
 	imports := func(ip string) []string {
 		var out []string
-		if dp := a.deps[ip]; dp != nil {
+		if dp := a.Deps[ip]; dp != nil {
 			for imp := range dp.Imports {
 				if copied[imp] != nil {
 					out = append(out, imp)
@@ -76,7 +78,7 @@ func planUnits(in hashInputs, a *Analysis, root, buildPrefix string) (map[string
 		if v, ok := memo[ip]; ok {
 			return v
 		}
-		ok := a.deps[ip] != nil && !withInternal[copied[ip].Module.Path]
+		ok := a.Deps[ip] != nil && !withInternal[copied[ip].Module.Path]
 		for _, imp := range imports(ip) {
 			ok = ok && eligible(imp)
 		}
@@ -88,7 +90,7 @@ func planUnits(in hashInputs, a *Analysis, root, buildPrefix string) (map[string
 	hashCommon(hashLine(header), "unit", in)
 	// pkgSums hashes each package's own inputs once.
 	pkgSums := map[string]string{}
-	pkgSum := func(p *HotPackage) (string, error) {
+	pkgSum := func(p *analysis.HotPackage) (string, error) {
 		if s, ok := pkgSums[p.ImportPath]; ok {
 			return s, nil
 		}
@@ -148,9 +150,9 @@ func planUnits(in hashInputs, a *Analysis, root, buildPrefix string) (map[string
 }
 
 // moduleGoVersion returns the go version of p's module's go.mod.
-func moduleGoVersion(p *HotPackage) string {
+func moduleGoVersion(p *analysis.HotPackage) string {
 	goVersion := p.Module.GoVersion
-	if gm := goModOf(p.Module); gm != "" {
+	if gm := analysis.GoModOf(p.Module); gm != "" {
 		if data, err := os.ReadFile(gm); err == nil {
 			if f, err := modfile.ParseLax(gm, data, nil); err == nil && f.Go != nil {
 				goVersion = f.Go.Version
@@ -166,7 +168,7 @@ func moduleGoVersion(p *HotPackage) string {
 // writeUnit writes the copy of p as the unit module ov, unless it is
 // already there: a unit's content is fixed by its path. It is written
 // beside its place and renamed into it, so a unit dir is always complete.
-func (t *Tree) writeUnit(ov *Overlay, p *HotPackage, rename func(string) (string, bool)) error {
+func (t *Tree) writeUnit(ov *Overlay, p *analysis.HotPackage, rename func(string) (string, bool)) error {
 	if _, err := os.Stat(filepath.Join(ov.Dir, "go.mod")); err == nil {
 		// In use: pruneUnits keeps it.
 		now := time.Now()
@@ -197,7 +199,7 @@ func (t *Tree) writeUnit(ov *Overlay, p *HotPackage, rename func(string) (string
 }
 
 // recordUnitFiles maps the unit's copied files to the originals.
-func (t *Tree) recordUnitFiles(ov *Overlay, p *HotPackage) {
+func (t *Tree) recordUnitFiles(ov *Overlay, p *analysis.HotPackage) {
 	for _, src := range p.Files {
 		t.Files[filepath.Join(ov.pkgDir(prefixed(ov.Prefix, p.ImportPath)), relToPackage(p, src))] = src
 	}
@@ -208,7 +210,7 @@ func (t *Tree) recordUnitFiles(ov *Overlay, p *HotPackage) {
 // Nothing is removed unless root is hotbus's (owned.go) and the dir is a
 // unit's, under root.
 func removeUnits(root string, old, keep map[string]bool) {
-	if !isOwned(root) {
+	if !owned.Is(root) {
 		return
 	}
 	for dir := range old {
@@ -233,7 +235,7 @@ const unitMaxAge = 24 * time.Hour
 // used for unitMaxAge, except those in keep. It prunes nothing unless root
 // is hotbus's (owned.go), and only directories named as unit prefixes.
 func pruneUnits(root string, keep map[string]bool) {
-	if !isOwned(root) {
+	if !owned.Is(root) {
 		return
 	}
 	ents, err := os.ReadDir(root)

@@ -7,28 +7,31 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotbus/hotbus/hot/compiler/analysis"
+	"github.com/hotbus/hotbus/hot/compiler/internal/compilertest"
+	"github.com/hotbus/hotbus/hot/compiler/internal/owned"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/tools/go/packages"
 )
 
 // unitsFixture is a module with hot packages a, b and c, where a imports
 // b, and optionally an internal package that c imports.
-func unitsFixture(t *testing.T, withInternal bool) (*Analysis, string) {
+func unitsFixture(t *testing.T, withInternal bool) (*analysis.Analysis, string) {
 	t.Helper()
 	root := t.TempDir()
-	write(t, root, "go.mod", "module example.com/m\n\ngo 1.25\n")
+	compilertest.Write(t, root, "go.mod", "module example.com/m\n\ngo 1.25\n")
 	mod := &packages.Module{Path: "example.com/m", Dir: root, GoMod: filepath.Join(root, "go.mod"), Main: true}
-	a := &Analysis{Modules: map[string]*packages.Module{"example.com/m": mod}, deps: map[string]*packages.Package{}}
-	add := func(name string, imports ...string) *HotPackage {
+	a := &analysis.Analysis{Modules: map[string]*packages.Module{"example.com/m": mod}, Deps: map[string]*packages.Package{}}
+	add := func(name string, imports ...string) *analysis.HotPackage {
 		dir := filepath.Join(root, filepath.FromSlash(name))
-		write(t, dir, "x.go", "package "+filepath.Base(name)+"\n")
+		compilertest.Write(t, dir, "x.go", "package "+filepath.Base(name)+"\n")
 		ip := "example.com/m/" + name
 		dp := &packages.Package{PkgPath: ip, Module: mod, Imports: map[string]*packages.Package{}}
 		for _, imp := range imports {
-			dp.Imports[imp] = a.deps[imp]
+			dp.Imports[imp] = a.Deps[imp]
 		}
-		a.deps[ip] = dp
-		return &HotPackage{ImportPath: ip, Name: filepath.Base(name), Dir: dir, Module: mod, Files: []string{filepath.Join(dir, "x.go")}}
+		a.Deps[ip] = dp
+		return &analysis.HotPackage{ImportPath: ip, Name: filepath.Base(name), Dir: dir, Module: mod, Files: []string{filepath.Join(dir, "x.go")}}
 	}
 	b := add("b")
 	a.Packages = append(a.Packages, add("a", "example.com/m/b"), b)
@@ -53,7 +56,7 @@ func TestAnEditChangesTheUnitsOfThePackageAndItsImporters(t *testing.T) {
 	if len(before) != 3 {
 		t.Fatalf("units %v, want a, b and c", before)
 	}
-	write(t, filepath.Join(root, "b"), "x.go", "package b\n\nconst X = 1\n")
+	compilertest.Write(t, filepath.Join(root, "b"), "x.go", "package b\n\nconst X = 1\n")
 	after, err := planUnits(in, a, "/units", "hotbus")
 	if err != nil {
 		t.Fatal(err)
@@ -87,13 +90,13 @@ func TestModulesWithInternalPackagesAreNotUnits(t *testing.T) {
 // units dir that hotbus did not name.
 func TestUnitsUnusedForADayArePruned(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "units")
-	if err := ensureOwned(root, "units dir"); err != nil {
+	if err := owned.Ensure(root, "units dir"); err != nil {
 		t.Fatal(err)
 	}
 	old := time.Now().Add(-2 * unitMaxAge)
 	names := []string{"hotbus-0000000000aa", "hotbus-0000000000bb", "hotbus-0000000000cc", "my-notes", "hotbus-notahash"}
 	for _, name := range names {
-		write(t, filepath.Join(root, name, "example.com", "m"), "go.mod", "module "+name+"/example.com/m\n")
+		compilertest.Write(t, filepath.Join(root, name, "example.com", "m"), "go.mod", "module "+name+"/example.com/m\n")
 		if name != "hotbus-0000000000cc" {
 			if err := os.Chtimes(filepath.Join(root, name), old, old); err != nil {
 				t.Fatal(err)
@@ -107,7 +110,7 @@ func TestUnitsUnusedForADayArePruned(t *testing.T) {
 		"hotbus-0000000000cc": true,  // recent
 		"my-notes":            true,  // not a name hotbus makes
 		"hotbus-notahash":     true,
-		ownedMarker:           true,
+		owned.Marker:          true,
 	} {
 		if _, err := os.Stat(filepath.Join(root, name)); (err == nil) != want {
 			t.Errorf("%s kept = %v, want %v", name, err == nil, want)
@@ -122,7 +125,7 @@ func TestAnUnmarkedUnitsDirIsNeverPruned(t *testing.T) {
 	root := t.TempDir()
 	old := time.Now().Add(-2 * unitMaxAge)
 	for _, name := range []string{"hotbus-0000000000aa", "my-notes"} {
-		write(t, filepath.Join(root, name), "keep.txt", "the user's\n")
+		compilertest.Write(t, filepath.Join(root, name), "keep.txt", "the user's\n")
 		if err := os.Chtimes(filepath.Join(root, name), old, old); err != nil {
 			t.Fatal(err)
 		}
@@ -142,27 +145,27 @@ func TestAnUnmarkedUnitsDirIsNeverPruned(t *testing.T) {
 func TestEnsureOwnedRefusesAUsersDir(t *testing.T) {
 	base := t.TempDir()
 	created := filepath.Join(base, "created")
-	if err := ensureOwned(created, "units dir"); err != nil || !isOwned(created) {
-		t.Errorf("a new dir: %v, owned %v", err, isOwned(created))
+	if err := owned.Ensure(created, "units dir"); err != nil || !owned.Is(created) {
+		t.Errorf("a new dir: %v, owned %v", err, owned.Is(created))
 	}
 	empty := filepath.Join(base, "empty")
 	if err := os.Mkdir(empty, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := ensureOwned(empty, "units dir"); err != nil || !isOwned(empty) {
-		t.Errorf("an empty dir: %v, owned %v", err, isOwned(empty))
+	if err := owned.Ensure(empty, "units dir"); err != nil || !owned.Is(empty) {
+		t.Errorf("an empty dir: %v, owned %v", err, owned.Is(empty))
 	}
 	users := filepath.Join(base, "users")
-	write(t, users, "keep.txt", "the user's\n")
-	err := ensureOwned(users, "units dir")
-	if err == nil || !strings.Contains(err.Error(), users) || !strings.Contains(err.Error(), ownedMarker) {
-		t.Errorf("a user's dir: error %v, want one naming %s and %s", err, users, ownedMarker)
+	compilertest.Write(t, users, "keep.txt", "the user's\n")
+	err := owned.Ensure(users, "units dir")
+	if err == nil || !strings.Contains(err.Error(), users) || !strings.Contains(err.Error(), owned.Marker) {
+		t.Errorf("a user's dir: error %v, want one naming %s and %s", err, users, owned.Marker)
 	}
-	if err := removeOwned(users); err == nil {
+	if err := owned.Remove(users); err == nil {
 		t.Error("removeOwned removed a dir without the marker")
 	}
-	if _, err := os.Stat(filepath.Join(users, "keep.txt")); err != nil || isOwned(users) {
-		t.Errorf("the user's dir was changed: %v, owned %v", err, isOwned(users))
+	if _, err := os.Stat(filepath.Join(users, "keep.txt")); err != nil || owned.Is(users) {
+		t.Errorf("the user's dir was changed: %v, owned %v", err, owned.Is(users))
 	}
 }
 
@@ -172,13 +175,13 @@ func TestEnsureOwnedRefusesAUsersDir(t *testing.T) {
 // removes them after a later build once nobody holds the dir.
 func TestUnitsInUseByAnotherBuildAreKept(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "units")
-	if err := ensureOwned(root, "units dir"); err != nil {
+	if err := owned.Ensure(root, "units dir"); err != nil {
 		t.Fatal(err)
 	}
 	oldUnit := filepath.Join(root, "hotbus-0000000000aa", "example.com", "m")
 	newUnit := filepath.Join(root, "hotbus-0000000000bb", "example.com", "m")
-	write(t, oldUnit, "go.mod", "module hotbus-0000000000aa/example.com/m\n")
-	write(t, newUnit, "go.mod", "module hotbus-0000000000bb/example.com/m\n")
+	compilertest.Write(t, oldUnit, "go.mod", "module hotbus-0000000000aa/example.com/m\n")
+	compilertest.Write(t, newUnit, "go.mod", "module hotbus-0000000000bb/example.com/m\n")
 	c := &Compiler{le: logrus.NewEntry(logrus.New()), units: map[string]bool{oldUnit: true}, pruned: true}
 	tree := &Tree{Units: map[string]*Overlay{"example.com/m": {Dir: newUnit}}}
 

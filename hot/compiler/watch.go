@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+	"github.com/hotbus/hotbus/hot/compiler/analysis"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/mod/modfile"
 )
@@ -84,7 +85,7 @@ func (s *sourceWatcher) set(files, dirs []string) error {
 		s.files[f] = true
 		dir := filepath.Dir(f)
 		s.want[dir] = true
-		if base := filepath.Base(f); !isSourceName(base) && !isModuleFile(base) {
+		if base := filepath.Base(f); !analysis.IsSourceName(base) && !isModuleFile(base) {
 			s.anyDirs[dir] = true
 		}
 	}
@@ -192,7 +193,7 @@ func (s *sourceWatcher) handle(ev fsnotify.Event) bool {
 		return true
 	case strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_"):
 		return false
-	case isModuleFile(base), isSourceName(base):
+	case isModuleFile(base), analysis.IsSourceName(base):
 		return true
 	}
 	return s.anyDirs[dir]
@@ -354,22 +355,6 @@ func enclosingModule(dir string) (string, string) {
 			return "", ""
 		}
 	}
-}
-
-// sourceExts are the file name extensions go/build treats as package
-// sources: Go, cgo (C, C++, Objective-C, Fortran, assembly, SWIG) and
-// system objects.
-var sourceExts = map[string]bool{
-	".go": true, ".c": true, ".cc": true, ".cxx": true, ".cpp": true, ".m": true,
-	".h": true, ".hh": true, ".hpp": true, ".hxx": true, ".f": true, ".F": true,
-	".for": true, ".f90": true, ".s": true, ".S": true, ".sx": true,
-	".swig": true, ".swigcxx": true, ".syso": true,
-}
-
-// isSourceName reports whether a file named base is a package source for
-// go/build, test files aside.
-func isSourceName(base string) bool {
-	return sourceExts[filepath.Ext(base)] && !strings.HasSuffix(base, "_test.go")
 }
 
 // isModuleFile reports whether base is a go.mod, go.sum or go.work file.

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotbus/hotbus/hot/compiler/internal/compilertest"
 	"github.com/sirupsen/logrus"
 )
 
@@ -86,8 +87,8 @@ func waitMissing(t *testing.T, ctx context.Context, w *sourceWatcher, hook entry
 func TestWatchSurvivesADirectoryRemovedAndRecreated(t *testing.T) {
 	mod := t.TempDir()
 	pkg := filepath.Join(mod, "pkg")
-	write(t, mod, "go.mod", "module example.com/m\n")
-	write(t, pkg, "a.go", "package pkg\n")
+	compilertest.Write(t, mod, "go.mod", "module example.com/m\n")
+	compilertest.Write(t, pkg, "a.go", "package pkg\n")
 	w, hook := newTestWatcher(t)
 	ctx := watchCtx(t)
 	if err := w.set([]string{filepath.Join(mod, "go.mod"), filepath.Join(pkg, "a.go")}, nil); err != nil {
@@ -99,10 +100,10 @@ func TestWatchSurvivesADirectoryRemovedAndRecreated(t *testing.T) {
 	}
 	waitMissing(t, ctx, w, hook, pkg)
 
-	write(t, pkg, "a.go", "package pkg\n\n// back\n")
+	compilertest.Write(t, pkg, "a.go", "package pkg\n\n// back\n")
 	for nextChange(t, ctx, w) != pkg {
 	}
-	write(t, pkg, "a.go", "package pkg\n\n// edited\n")
+	compilertest.Write(t, pkg, "a.go", "package pkg\n\n// edited\n")
 	if got := nextChange(t, ctx, w); got != filepath.Join(pkg, "a.go") {
 		t.Fatalf("change = %s, want the edit of a.go", got)
 	}
@@ -114,7 +115,7 @@ func TestWatchSurvivesADirectoryRemovedAndRecreated(t *testing.T) {
 func TestWatchSurvivesADirectoryRenamedAwayAndBack(t *testing.T) {
 	mod := t.TempDir()
 	pkg := filepath.Join(mod, "pkg")
-	write(t, pkg, "a.go", "package pkg\n")
+	compilertest.Write(t, pkg, "a.go", "package pkg\n")
 	w, hook := newTestWatcher(t)
 	ctx := watchCtx(t)
 	if err := w.set([]string{filepath.Join(pkg, "a.go")}, nil); err != nil {
@@ -131,7 +132,7 @@ func TestWatchSurvivesADirectoryRenamedAwayAndBack(t *testing.T) {
 	}
 	for nextChange(t, ctx, w) != pkg {
 	}
-	write(t, pkg, "a.go", "package pkg\n\n// edited\n")
+	compilertest.Write(t, pkg, "a.go", "package pkg\n\n// edited\n")
 	if got := nextChange(t, ctx, w); got != filepath.Join(pkg, "a.go") {
 		t.Fatalf("change = %s, want the edit of a.go", got)
 	}
@@ -155,11 +156,11 @@ func TestWatchSeesAPackageAppear(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(mod, "a"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	write(t, pkg, "b.go", "package b\n")
+	compilertest.Write(t, pkg, "b.go", "package b\n")
 	// The first event in the new tree is a change, whichever it is.
 	nextChange(t, ctx, w)
 	// And the new directory is watched.
-	write(t, pkg, "b.go", "package b\n\n// edited\n")
+	compilertest.Write(t, pkg, "b.go", "package b\n\n// edited\n")
 	for nextChange(t, ctx, w) != filepath.Join(pkg, "b.go") {
 	}
 }
@@ -171,10 +172,10 @@ func TestWatchSeesEveryBuildFile(t *testing.T) {
 	mod := t.TempDir()
 	pkg := filepath.Join(mod, "pkg")
 	docs := filepath.Join(mod, "docs")
-	write(t, mod, "go.mod", "module example.com/m\n")
-	write(t, pkg, "a.go", "package pkg\n")
-	write(t, pkg, "message.txt", "hello\n")
-	write(t, docs, "d.go", "package docs\n")
+	compilertest.Write(t, mod, "go.mod", "module example.com/m\n")
+	compilertest.Write(t, pkg, "a.go", "package pkg\n")
+	compilertest.Write(t, pkg, "message.txt", "hello\n")
+	compilertest.Write(t, docs, "d.go", "package docs\n")
 	w, _ := newTestWatcher(t)
 	ctx := watchCtx(t)
 	files := []string{filepath.Join(mod, "go.mod"), filepath.Join(pkg, "a.go"), filepath.Join(pkg, "message.txt"), filepath.Join(docs, "d.go")}
@@ -191,10 +192,10 @@ func TestWatchSeesEveryBuildFile(t *testing.T) {
 		{docs, "d.go"},
 	} {
 		// Files no build reads, written first, must not be reported.
-		write(t, docs, "notes.txt", tc.name)
-		write(t, mod, "README.md", tc.name)
-		write(t, pkg, ".hidden.txt", tc.name)
-		write(t, tc.dir, tc.name, "changed "+tc.name)
+		compilertest.Write(t, docs, "notes.txt", tc.name)
+		compilertest.Write(t, mod, "README.md", tc.name)
+		compilertest.Write(t, pkg, ".hidden.txt", tc.name)
+		compilertest.Write(t, tc.dir, tc.name, "changed "+tc.name)
 		// A new file is two events (create, write): skip the previous
 		// case's second one.
 		got := nextChange(t, ctx, w)
@@ -211,7 +212,7 @@ func TestWatchSeesEveryBuildFile(t *testing.T) {
 // TestPatternDirs proves which directories the package patterns name.
 func TestPatternDirs(t *testing.T) {
 	mod := t.TempDir()
-	write(t, mod, "go.mod", "module example.com/m\n")
+	compilertest.Write(t, mod, "go.mod", "module example.com/m\n")
 	work := filepath.Join(mod, "cmd")
 	got := patternDirs(work, []string{
 		"./a", "../b/...", "./...", "/abs/c", "example.com/m/d/e", "example.com/m/...", "example.com/other/f", "github.com/x/y",
@@ -242,7 +243,7 @@ func TestWatchErrorIsAChange(t *testing.T) {
 		t.Skipf("inotify queue limit %q: too large to overflow here", data)
 	}
 	pkg := t.TempDir()
-	write(t, pkg, "a.go", "package pkg\n")
+	compilertest.Write(t, pkg, "a.go", "package pkg\n")
 	w, hook := newTestWatcher(t)
 	ctx := watchCtx(t)
 	if err := w.set([]string{filepath.Join(pkg, "a.go")}, nil); err != nil {
@@ -263,7 +264,7 @@ func TestWatchErrorIsAChange(t *testing.T) {
 	if !warned {
 		t.Error("the watcher error was not logged at warn")
 	}
-	write(t, pkg, "a.go", "package pkg\n\n// edited\n")
+	compilertest.Write(t, pkg, "a.go", "package pkg\n\n// edited\n")
 	for nextChange(t, ctx, w) != filepath.Join(pkg, "a.go") {
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hotbus/hotbus/hot/compiler/internal/owned"
 	"github.com/hotbus/hotbus/internal/atomicfile"
 )
 
@@ -31,7 +32,7 @@ func newBuildDir(codegenDir string) (string, error) {
 		return "", fmt.Errorf("codegen: %w", err)
 	}
 	dir := filepath.Join(codegenDir, "build-"+strconv.Itoa(os.Getpid())+"-"+hex.EncodeToString(rnd[:]))
-	if err := createOwned(dir); err != nil {
+	if err := owned.Create(dir); err != nil {
 		return "", fmt.Errorf("codegen: create the build tree %s: %w", dir, err)
 	}
 	return dir, nil
@@ -72,7 +73,7 @@ func (c *Compiler) sweep() {
 		}
 		pid, err := strconv.Atoi(m[1])
 		dir := filepath.Join(c.opts.CodegenDir, e.Name())
-		if err != nil || !atomicfile.WriterGone(pid) || !isOwned(dir) {
+		if err != nil || !atomicfile.WriterGone(pid) || !owned.Is(dir) {
 			continue
 		}
 		if err := os.RemoveAll(dir); err != nil {

@@ -77,6 +77,7 @@ func (c *Config) ToOptions(le *logrus.Entry) Options {
 		HostBinary:    c.GetHostBinary(),
 		Packages:      append([]string(nil), c.GetPackages()...),
 		KeepCodegen:   c.GetKeepCodegen(),
+		KeepDebugInfo: c.GetKeepDebugInfo(),
 		Logger:        le,
 	}
 }

@@ -60,6 +60,10 @@ type Config struct {
 	// HostBinary is the host executable the plugin must load into.
 	// Default: this process.
 	HostBinary string `protobuf:"bytes,12,opt,name=host_binary,json=hostBinary,proto3" json:"hostBinary,omitempty"`
+	// KeepDebugInfo keeps the DWARF debug info in the plugins, for a debugger
+	// (dlv). By default plugins are linked with -ldflags=-w: no DWARF, a
+	// smaller file and a faster link; panics still print file:line.
+	KeepDebugInfo bool `protobuf:"varint,13,opt,name=keep_debug_info,json=keepDebugInfo,proto3" json:"keepDebugInfo,omitempty"`
 }
 
 func (x *Config) Reset() {
@@ -152,6 +156,13 @@ func (x *Config) GetHostBinary() string {
 	return ""
 }
 
+func (x *Config) GetKeepDebugInfo() bool {
+	if x != nil {
+		return x.KeepDebugInfo
+	}
+	return false
+}
+
 func (m *Config) CloneVT() *Config {
 	if m == nil {
 		return (*Config)(nil)
@@ -168,6 +179,7 @@ func (m *Config) CloneVT() *Config {
 	r.KeepCodegen = m.KeepCodegen
 	r.DebounceDur = m.DebounceDur
 	r.HostBinary = m.HostBinary
+	r.KeepDebugInfo = m.KeepDebugInfo
 	if rhs := m.Packages; rhs != nil {
 		r.Packages = slices.Clone(rhs)
 	}
@@ -227,6 +239,9 @@ func (this *Config) EqualVT(that *Config) bool {
 		return false
 	}
 	if this.HostBinary != that.HostBinary {
+		return false
+	}
+	if this.KeepDebugInfo != that.KeepDebugInfo {
 		return false
 	}
 	return string(this.unknownFields) == string(that.unknownFields)
@@ -308,6 +323,11 @@ func (x *Config) MarshalProtoJSON(s *json.MarshalState) {
 		s.WriteObjectField("hostBinary")
 		s.WriteString(x.HostBinary)
 	}
+	if x.KeepDebugInfo || s.HasField("keepDebugInfo") {
+		s.WriteMoreIf(&wroteField)
+		s.WriteObjectField("keepDebugInfo")
+		s.WriteBool(x.KeepDebugInfo)
+	}
 	s.WriteObjectEnd()
 }
 
@@ -365,6 +385,9 @@ func (x *Config) UnmarshalProtoJSON(s *json.UnmarshalState) {
 		case "host_binary", "hostBinary":
 			s.AddField("host_binary")
 			x.HostBinary = s.ReadString()
+		case "keep_debug_info", "keepDebugInfo":
+			s.AddField("keep_debug_info")
+			x.KeepDebugInfo = s.ReadBool()
 		}
 	})
 }
@@ -403,6 +426,16 @@ func (m *Config) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 	if m.unknownFields != nil {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
+	}
+	if m.KeepDebugInfo {
+		i--
+		if m.KeepDebugInfo {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x68
 	}
 	if len(m.HostBinary) > 0 {
 		i -= len(m.HostBinary)
@@ -528,6 +561,16 @@ func (m *Config) MarshalToSizedBufferVTStrict(dAtA []byte) (int, error) {
 	if m.unknownFields != nil {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
+	}
+	if m.KeepDebugInfo {
+		i--
+		if m.KeepDebugInfo {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x68
 	}
 	if len(m.HostBinary) > 0 {
 		i -= len(m.HostBinary)
@@ -678,6 +721,9 @@ func (m *Config) SizeVT() (n int) {
 	if l > 0 {
 		n += 1 + l + protobuf_go_lite.SizeOfVarint(uint64(l))
 	}
+	if m.KeepDebugInfo {
+		n += 2
+	}
 	n += len(m.unknownFields)
 	return n
 }
@@ -774,6 +820,13 @@ func (x *Config) MarshalProtoText() string {
 		}
 		sb.WriteString("host_binary: ")
 		sb.WriteString(strconv.Quote(x.HostBinary))
+	}
+	if x.KeepDebugInfo != false {
+		if sb.Len() > 8 {
+			sb.WriteString(" ")
+		}
+		sb.WriteString("keep_debug_info: ")
+		sb.WriteString(strconv.FormatBool(x.KeepDebugInfo))
 	}
 	sb.WriteString("}")
 	return sb.String()
@@ -1046,6 +1099,18 @@ func (m *Config) UnmarshalVT(dAtA []byte) error {
 			}
 			m.HostBinary = string(dAtA[iNdEx:postIndex])
 			iNdEx = postIndex
+		case 13:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field KeepDebugInfo", wireType)
+			}
+			var v int
+			var _v uint64
+			_v, iNdEx, err = protobuf_go_lite.DecodeVarint(dAtA, iNdEx)
+			v = int(_v)
+			if err != nil {
+				return err
+			}
+			m.KeepDebugInfo = bool(v != 0)
 		default:
 			iNdEx = preIndex
 			skippy, err := protobuf_go_lite.Skip(dAtA[iNdEx:])
@@ -1372,6 +1437,18 @@ func (m *Config) UnmarshalVTUnsafe(dAtA []byte) error {
 			}
 			m.HostBinary = stringValue
 			iNdEx = postIndex
+		case 13:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field KeepDebugInfo", wireType)
+			}
+			var v int
+			var _v uint64
+			_v, iNdEx, err = protobuf_go_lite.DecodeVarint(dAtA, iNdEx)
+			v = int(_v)
+			if err != nil {
+				return err
+			}
+			m.KeepDebugInfo = bool(v != 0)
 		default:
 			iNdEx = preIndex
 			skippy, err := protobuf_go_lite.Skip(dAtA[iNdEx:])

@@ -15,7 +15,10 @@
 //     inside function bodies costs no go list (reuse.go);
 //  2. host pinning: the host's build info (this process, or
 //     [Options.HostBinary]) gives the Go version, the build flags and every
-//     module version and replacement the host was built with ([Host]);
+//     module version and replacement the host was built with ([Host]; the
+//     settings that matter are internal/hostinfo's table); plugins are
+//     linked without DWARF (-ldflags=-w after the host's own -ldflags)
+//     unless [Options.KeepDebugInfo];
 //  3. codegen: the hot packages are copied under a per-build import-path
 //     prefix ("<BuildPrefix>-<hash>/<import path>") into overlay modules,
 //     their imports of each other rewritten; where no internal package is

@@ -146,7 +146,8 @@ func buildBoilerplate(t testing.TB) (*hot_compiler.Result, string) {
 	return boilerplateBuild.res, boilerplateBuild.out
 }
 
-// logHook signals each log message that contains want.
+// logHook signals each log message that contains want, in its text or
+// its error field.
 type logHook struct {
 	want string
 	seen chan string
@@ -155,11 +156,16 @@ type logHook struct {
 // Levels returns every level.
 func (h *logHook) Levels() []logrus.Level { return logrus.AllLevels }
 
-// Fire signals matching messages.
+// Fire signals matching messages: the text, and if the match is in the
+// error field, ": " and the error.
 func (h *logHook) Fire(e *logrus.Entry) error {
-	if strings.Contains(e.Message, h.want) {
+	msg := e.Message
+	if err, ok := e.Data[logrus.ErrorKey].(error); ok && !strings.Contains(msg, h.want) {
+		msg += ": " + err.Error()
+	}
+	if strings.Contains(msg, h.want) {
 		select {
-		case h.seen <- e.Message:
+		case h.seen <- msg:
 		default:
 		}
 	}
@@ -169,7 +175,7 @@ func (h *logHook) Fire(e *logrus.Entry) error {
 // runPlugin opens the plugin at path, puts its resolver on a new bus,
 // loads a controller with conf through a LoadControllerWithConfig
 // directive and waits until the controller logs a message containing
-// want. It returns that message.
+// want (in its text or its error). It returns that message.
 func runPlugin(t *testing.T, path string, conf config.Config, want string) string {
 	t.Helper()
 	p, err := plugin.Open(path)

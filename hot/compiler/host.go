@@ -53,11 +53,19 @@ func checkBuildable(h *Host) error {
 }
 
 // pluginFlags returns the go build flags of a plugin for the host:
-// -buildmode=plugin, then the flags that reproduce the host's build
-// settings (hostinfo.Flags: -trimpath, -race, -gcflags, ...), with
-// hot_plugin.BuildTag first in -tags.
-func pluginFlags(h *Host) []string {
-	return append([]string{"-buildmode=plugin"}, hostinfo.Flags(h.Info, hot_plugin.BuildTag)...)
+// -buildmode=plugin and the flags that reproduce the host's build settings
+// (hostinfo.Flags: -trimpath, -race, -gcflags, ...), with
+// hot_plugin.BuildTag first in -tags. Unless keepDebugInfo, the plugin is
+// linked with -w after the host's own -ldflags: no DWARF, which makes the
+// link faster and the file smaller; the runtime's line tables stay, so a
+// panic still prints file:line, and the package fingerprints preflight
+// compares don't depend on it.
+func pluginFlags(h *Host, keepDebugInfo bool) []string {
+	extra := []string{"-tags=" + hot_plugin.BuildTag}
+	if !keepDebugInfo {
+		extra = append(extra, "-ldflags=-w")
+	}
+	return append([]string{"-buildmode=plugin"}, hostinfo.Flags(h.Info, extra...)...)
 }
 
 // hostEnv returns the environment ("KEY=value", sorted) that reproduces

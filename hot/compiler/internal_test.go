@@ -113,6 +113,48 @@ func TestCleanupRemovesOnlyOlderBuildsItPublished(t *testing.T) {
 	}
 }
 
+// TestPluginLinkFlags: a plugin is linked without DWARF (-w) after the
+// host's own -ldflags, unless debug info is kept.
+func TestPluginLinkFlags(t *testing.T) {
+	cases := []struct {
+		hostLdflags string
+		keep        bool
+		want        string // the -ldflags flag, "" for none
+	}{
+		{"", false, "-ldflags=-w"},
+		{"", true, ""},
+		{"-X main.version=1.2.3", false, "-ldflags=-X main.version=1.2.3 -w"},
+		{"-X main.version=1.2.3", true, "-ldflags=-X main.version=1.2.3"},
+		{"-s -w", false, "-ldflags=-s -w -w"},
+		{"all=-X example.com/v.V=1", false, "-ldflags=-X example.com/v.V=1 -w"},
+		{"./cmd/host=-X main.v=1", false, "-ldflags=-w"},
+	}
+	for _, c := range cases {
+		bi := &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "example.com/host"}}
+		if c.hostLdflags != "" {
+			bi.Settings = append(bi.Settings, debug.BuildSetting{Key: "-ldflags", Value: c.hostLdflags})
+		}
+		h, err := newHost("", bi)
+		if err != nil {
+			t.Fatal(err)
+		}
+		flags := pluginFlags(h, c.keep)
+		var got []string
+		for _, f := range flags {
+			if strings.HasPrefix(f, "-ldflags") {
+				got = append(got, f)
+			}
+		}
+		want := []string{c.want}
+		if c.want == "" {
+			want = nil
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("host -ldflags %q, keep debug info %v: %q, want %q", c.hostLdflags, c.keep, flags, want)
+		}
+	}
+}
+
 func TestHostBuildFlagsMirrorSettings(t *testing.T) {
 	h, err := newHost("", &debug.BuildInfo{
 		GoVersion: "go1.26.8",
@@ -126,8 +168,11 @@ func TestHostBuildFlagsMirrorSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := pluginFlags(h), []string{"-buildmode=plugin", "-race", "-tags=controllerbus_hot_plugin,netgo,extra", "-trimpath"}; !slices.Equal(got, want) {
-		t.Errorf("pluginFlags() = %v, want %v", got, want)
+	if got, want := pluginFlags(h, false), []string{"-buildmode=plugin", "-ldflags=-w", "-race", "-tags=controllerbus_hot_plugin,netgo,extra", "-trimpath"}; !slices.Equal(got, want) {
+		t.Errorf("pluginFlags(h, false) = %v, want %v", got, want)
+	}
+	if got, want := pluginFlags(h, true), []string{"-buildmode=plugin", "-race", "-tags=controllerbus_hot_plugin,netgo,extra", "-trimpath"}; !slices.Equal(got, want) {
+		t.Errorf("pluginFlags(h, true) = %v, want %v", got, want)
 	}
 	if got, want := hostEnv(h), []string{"CGO_ENABLED=1", "GOAMD64=v3"}; !slices.Equal(got, want) {
 		t.Errorf("hostEnv() = %v, want %v", got, want)

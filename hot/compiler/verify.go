@@ -45,9 +45,6 @@ func pinString(version, replace string) string {
 	return version
 }
 
-// checkHost asks preflight whether the host would load the plugin: the
-// runtime's own package hash comparison. A package shared with the host
-// whose source was edited since the host was built fails here, named.
 // preflightHost is the host for preflight: the build info the compiler
 // read, and the executable's package hashes.
 func preflightHost(host *Host) (*preflight.Host, error) {
@@ -68,6 +65,9 @@ func hostPackages(host *Host, ph *preflight.Host) (map[string]bool, error) {
 	return pkgs, nil
 }
 
+// checkHost asks preflight whether the host would load the plugin: the
+// runtime's own package hash comparison. A package shared with the host
+// whose source was edited since the host was built fails here, named.
 func checkHost(ph *preflight.Host, pluginPath, final string) error {
 	if err := preflight.Check(ph, pluginPath); err != nil {
 		return fmt.Errorf("the build of %s would not load into the host, nothing was published "+

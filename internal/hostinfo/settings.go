@@ -37,6 +37,11 @@ type Setting struct {
 	// leaves CGO_CFLAGS and the other cgo flags out of -trimpath builds.
 	// They are compared only when both builds record them.
 	Optional bool
+	// Link settings are the linker's: Flags reproduces them, Diff leaves
+	// them out, since the package fingerprints the runtime compares don't
+	// depend on them (a plugin linked with -w loads into a host linked
+	// without it).
+	Link bool
 	// Fix says how to build a plugin whose value differs from the host's.
 	Fix string
 }
@@ -47,6 +52,7 @@ var settings = []Setting{
 	{Key: "-asmflags", Source: ValueFlag, Fix: "build the plugin with the host's -asmflags"},
 	{Key: "-compiler", Source: ValueFlag, Default: "gc", Fix: "build the plugin with the host's compiler"},
 	{Key: "-gcflags", Source: ValueFlag, Fix: "build the plugin with the host's -gcflags"},
+	{Key: "-ldflags", Source: ValueFlag, Link: true, Fix: "build the plugin with the host's -ldflags if it needs them (they never make the runtime refuse a plugin)"},
 	{Key: "-msan", Source: BoolFlag, Default: "false", Fix: "build the plugin with -msan exactly when the host was"},
 	{Key: "-race", Source: BoolFlag, Default: "false", Fix: "build the plugin with -race exactly when the host was"},
 	{Key: "-tags", Source: ValueFlag, Fix: "build the plugin with the host's -tags"},
@@ -117,10 +123,24 @@ func Value(bi *debug.BuildInfo, key string) string {
 
 // Flags returns the go build flags that reproduce the settings bi
 // records, in the table's order: -trimpath, -race, -msan, -asan when
-// "true"; -tags, -gcflags, -asmflags and -compiler with their values when
-// not the default. extraTags come first in -tags, followed by bi's own
-// tags (each once). -buildmode, -o and the packages are the caller's.
-func Flags(bi *debug.BuildInfo, extraTags ...string) []string {
+// "true"; -tags, -gcflags, -asmflags, -ldflags and -compiler with their
+// values when not the default. extra are the caller's own flags ("-tags=x",
+// "-ldflags=-w", "-buildmode=plugin"): -tags and -ldflags are combined with
+// bi's (see [LinkFlags]; extra tags come first, each tag once), the others
+// follow as given. -o and the packages are the caller's.
+func Flags(bi *debug.BuildInfo, extra ...string) []string {
+	var extraTags []string
+	var extraLd, rest []string
+	for _, f := range extra {
+		switch k, v, _ := strings.Cut(f, "="); k {
+		case "-tags":
+			extraTags = append(extraTags, splitTags(v)...)
+		case "-ldflags":
+			extraLd = append(extraLd, v)
+		default:
+			rest = append(rest, f)
+		}
+	}
 	var flags []string
 	for _, s := range settings {
 		v := Value(bi, s.Key)
@@ -130,6 +150,10 @@ func Flags(bi *debug.BuildInfo, extraTags ...string) []string {
 			if tags := joinTags(extraTags, v); tags != "" {
 				flags = append(flags, "-tags="+tags)
 			}
+		case s.Key == "-ldflags":
+			if ld := LinkFlags(v, extraLd...); ld != "" {
+				flags = append(flags, "-ldflags="+ld)
+			}
 		case s.Source == BoolFlag:
 			if v == "true" {
 				flags = append(flags, s.Key)
@@ -138,7 +162,27 @@ func Flags(bi *debug.BuildInfo, extraTags ...string) []string {
 			flags = append(flags, s.Key+"="+v)
 		}
 	}
-	return flags
+	return append(flags, rest...)
+}
+
+// LinkFlags returns the -ldflags value of a plugin built for a host that
+// recorded the -ldflags value host ("" if none: build info leaves it out
+// of -trimpath builds), with the caller's extra linker flags after the
+// host's, so that they win. The go command gives one -ldflags value to the
+// main packages on its command line, or with a "pattern=" prefix to those
+// the pattern matches: a host's "all=" flags apply to a plugin's main
+// package too, flags for another pattern were for the host's own main
+// package and are left out.
+func LinkFlags(host string, extra ...string) string {
+	host = strings.TrimSpace(host)
+	if host != "" && !strings.HasPrefix(host, "-") {
+		if pattern, flags, ok := strings.Cut(host, "="); ok && pattern == "all" {
+			host = flags
+		} else {
+			host = ""
+		}
+	}
+	return strings.TrimSpace(strings.Join(append([]string{host}, extra...), " "))
 }
 
 // Env returns the environment ("KEY=value", sorted by key) of a go
@@ -184,7 +228,7 @@ func Diff(host, plugin *debug.BuildInfo, ignoreTags ...string) []Difference {
 	for _, s := range settings {
 		_, hok := recorded(host, s.Key)
 		_, pok := recorded(plugin, s.Key)
-		if s.Optional && (!hok || !pok) {
+		if s.Link || s.Optional && (!hok || !pok) {
 			continue
 		}
 		hv, pv := Value(host, s.Key), Value(plugin, s.Key)

@@ -45,21 +45,25 @@ func TestTable(t *testing.T) {
 
 func TestFlagsAndEnv(t *testing.T) {
 	cases := []struct {
-		name      string
-		settings  []string
-		extraTags []string
-		flags     []string
-		env       []string
+		name     string
+		settings []string
+		extra    []string
+		flags    []string
+		env      []string
 	}{
 		{"plain", plain, nil, nil,
 			[]string{"CGO_CFLAGS=-O2 -g", "CGO_CPPFLAGS=", "CGO_CXXFLAGS=-O2 -g", "CGO_ENABLED=1", "CGO_LDFLAGS=-O2 -g", "GOAMD64=v1", "GOARCH=amd64", "GOOS=linux"}},
-		{"plain with a tag", plain, []string{"extra"}, []string{"-tags=extra"}, nil},
+		{"plain with a tag", plain, []string{"-tags=extra"}, []string{"-tags=extra"}, nil},
 		{"booleans", []string{"-trimpath=true", "-race=true", "-msan=false", "-asan=true"}, nil, []string{"-asan", "-race", "-trimpath"}, nil},
 		{"values", []string{"-gcflags=all=-N -l", "-asmflags=-spectre=all", "-compiler=gc", "-tags=a,b"}, nil,
 			[]string{"-asmflags=-spectre=all", "-gcflags=all=-N -l", "-tags=a,b"}, nil},
 		{"other compiler", []string{"-compiler=gccgo"}, nil, []string{"-compiler=gccgo"}, nil},
-		{"extra tags first, each once", []string{"-tags=netgo,extra"}, []string{"mine", "extra"}, []string{"-tags=mine,extra,netgo"}, nil},
-		{"not the settings of the table", []string{"-buildmode=exe", "-ldflags=-s", "vcs.revision=abc", "DefaultGODEBUG=x=1"}, nil, nil, nil},
+		{"extra tags first, each once", []string{"-tags=netgo,extra"}, []string{"-tags=mine,extra"}, []string{"-tags=mine,extra,netgo"}, nil},
+		{"not the settings of the table", []string{"-buildmode=exe", "vcs.revision=abc", "DefaultGODEBUG=x=1"}, nil, nil, nil},
+		{"the host's link flags", []string{"-ldflags=-X main.v=1"}, nil, []string{"-ldflags=-X main.v=1"}, nil},
+		{"link flags combined", []string{"-ldflags=-X main.v=1", "-trimpath=false"}, []string{"-ldflags=-w"}, []string{"-ldflags=-X main.v=1 -w"}, nil},
+		{"other extra flags last", []string{"-race=true", "-tags=a"}, []string{"-buildmode=plugin", "-tags=gen", "-ldflags=-w"},
+			[]string{"-ldflags=-w", "-race", "-tags=gen,a", "-buildmode=plugin"}, nil},
 		{"architecture levels and experiments", []string{"GOARCH=arm64", "GOARM64=v8.1", "GOEXPERIMENT=jsonv2", "GOFIPS140=latest"}, nil, nil,
 			[]string{"GOARCH=arm64", "GOARM64=v8.1", "GOEXPERIMENT=jsonv2", "GOFIPS140=latest"}},
 		{"trimpath records no cgo flags", []string{"-trimpath=true", "CGO_ENABLED=1", "GOARCH=amd64"}, nil, []string{"-trimpath"},
@@ -68,7 +72,7 @@ func TestFlagsAndEnv(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			bi := info(c.settings...)
-			if got := Flags(bi, c.extraTags...); !slices.Equal(got, c.flags) {
+			if got := Flags(bi, c.extra...); !slices.Equal(got, c.flags) {
 				t.Errorf("Flags = %q, want %q", got, c.flags)
 			}
 			if c.env == nil {
@@ -78,6 +82,32 @@ func TestFlagsAndEnv(t *testing.T) {
 				t.Errorf("Env = %q, want %q", got, c.env)
 			}
 		})
+	}
+}
+
+func TestLinkFlags(t *testing.T) {
+	cases := []struct {
+		host  string
+		extra []string
+		want  string
+	}{
+		{"", nil, ""},
+		{"", []string{"-w"}, "-w"},
+		{"-s -w", nil, "-s -w"},
+		{"-X main.version=1.2.3", []string{"-w"}, "-X main.version=1.2.3 -w"},
+		{`-X "main.greeting=hello world" -s`, []string{"-w"}, `-X "main.greeting=hello world" -s -w`},
+		// The host's "-w=false" is overridden: the last flag wins.
+		{"-w=false", []string{"-w"}, "-w=false -w"},
+		{"all=-X example.com/v.V=1", []string{"-w"}, "-X example.com/v.V=1 -w"},
+		// Flags for the host's own main package only.
+		{"./cmd/host=-X main.v=1", []string{"-w"}, "-w"},
+		{"example.com/host=-s", nil, ""},
+		{"  -s  ", []string{"-w", "-X a.b=c"}, "-s -w -X a.b=c"},
+	}
+	for _, c := range cases {
+		if got := LinkFlags(c.host, c.extra...); got != c.want {
+			t.Errorf("LinkFlags(%q, %q) = %q, want %q", c.host, c.extra, got, c.want)
+		}
 	}
 }
 
@@ -127,7 +157,8 @@ func TestDiff(t *testing.T) {
 		{"ignored tag", []string{"-tags=a"}, []string{"-tags=gen,a"}, []string{"gen"}, nil},
 		{"ignored tag only", nil, []string{"-tags=gen"}, []string{"gen"}, nil},
 		{"missing tag, ignored one aside", []string{"-tags=a"}, []string{"-tags=gen"}, []string{"gen"}, []string{"-tags|a|"}},
-		{"not in the table", []string{"-ldflags=-s", "vcs.revision=1"}, []string{"-buildmode=plugin"}, nil, nil},
+		{"not in the table", []string{"vcs.revision=1"}, []string{"-buildmode=plugin"}, nil, nil},
+		{"link flags never differ", []string{"-ldflags=-X main.v=1"}, []string{"-ldflags=-w"}, nil, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/hotbus/hotbus/hot/compiler/analysis"
+	"github.com/hotbus/hotbus/internal/hostinfo"
 	"github.com/sirupsen/logrus"
 )
 
@@ -110,7 +111,7 @@ func buildEnv(hostEnv []string, gowork string) []string {
 		"GOFLAGS": true, "GOWORK": true, "GOPROXY": true, "GOSUMDB": true, "GOTOOLCHAIN": true,
 		"GO111MODULE": true, "GONOSUMDB": true, "GONOSUMCHECK": true,
 	}
-	for _, k := range mirroredEnv {
+	for _, k := range hostinfo.EnvKeys() {
 		drop[k] = true
 	}
 	var env []string

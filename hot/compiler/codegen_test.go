@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	hot_compiler "github.com/hotbus/hotbus/hot/compiler"
+	"github.com/hotbus/hotbus/hot/compiler/hostpins"
 )
 
 // update rewrites the golden files: go test ./hot/compiler -run Golden -update
@@ -46,7 +47,7 @@ func TestGenerateMainGolden(t *testing.T) {
 }
 
 func TestMainGoModGolden(t *testing.T) {
-	got, err := hot_compiler.MainGoMod("hotbus-0123456789ab/plugin", "1.26.8", []hot_compiler.ModReq{
+	got, err := hostpins.MainGoMod("hotbus-0123456789ab/plugin", "1.26.8", []hostpins.ModReq{
 		{Path: "example.com/lib", Version: "v0.0.0-00010101000000-000000000000", ReplacePath: "/src/lib"},
 		{Path: "github.com/aperturerobotics/controllerbus", Version: "v0.53.4"},
 		{Path: "github.com/hotbus/hotbus", Version: "v0.0.0-00010101000000-000000000000", ReplacePath: "/src/hotbus"},

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hotbus/hotbus/hot/compiler/analysis"
+	"github.com/hotbus/hotbus/hot/compiler/hostpins"
 	"github.com/hotbus/hotbus/hot/compiler/internal/owned"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
@@ -139,7 +140,7 @@ type Compiler struct {
 	le   *logrus.Entry
 
 	mu      sync.Mutex
-	host    *Host
+	host    *hostpins.Host
 	goTool  *goTool
 	binDirs map[string]string
 	watch   []string
@@ -248,7 +249,7 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // prepared is a build's analysis and everything derived from it.
 type prepared struct {
-	host     *Host
+	host     *hostpins.Host
 	analysis *analysis.Analysis
 	hash     string
 	prefix   string
@@ -262,13 +263,13 @@ type prepared struct {
 func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
 	if c.host == nil {
 		var (
-			h   *Host
+			h   *hostpins.Host
 			err error
 		)
 		if c.opts.HostBinary != "" {
-			h, err = ReadHost(c.opts.HostBinary)
+			h, err = hostpins.ReadHost(c.opts.HostBinary)
 		} else {
-			h, err = CurrentHost()
+			h, err = hostpins.CurrentHost()
 		}
 		if err != nil {
 			return nil, err
@@ -283,8 +284,8 @@ func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
 		}
 		c.goTool = t
 	}
-	flags := pluginFlags(host, c.opts.KeepDebugInfo)
-	env := hostEnv(host)
+	flags := hostpins.PluginFlags(host, c.opts.KeepDebugInfo)
+	env := hostpins.Env(host)
 	c.le.WithField("packages", strings.Join(c.opts.Packages, " ")).Debug("analyzing hot packages")
 	var tags []string
 	for _, f := range flags {
@@ -315,11 +316,11 @@ func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
 		}
 	}
 	if c.hostPkgs == nil {
-		ph, err := preflightHost(host)
+		ph, err := hostpins.PreflightHost(host)
 		if err != nil {
 			return nil, fmt.Errorf("host %s: %w", host.Name(), err)
 		}
-		pkgs, err := hostPackages(host, ph)
+		pkgs, err := hostpins.LinkedPackages(host, ph)
 		if err != nil {
 			return nil, err
 		}
@@ -332,7 +333,7 @@ func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
 		c.watch = analysis.WatchFiles(a)
 		c.record = analysis.NewRecord(a, c.watch, pre)
 	}
-	pins := hostPins(host)
+	pins := hostpins.Pins(host)
 	hash, err := buildHash(hashInputs{
 		goVersion: host.GoVersion, flags: flags, env: env,
 		binaryID: c.opts.BinaryID, binaryVersion: c.opts.BinaryVersion,
@@ -393,19 +394,28 @@ func (c *Compiler) generate(ctx context.Context, p *prepared, dir string, shareU
 	if err := t.writeOverlays(p.analysis.All()); err != nil {
 		return nil, err
 	}
-	res := &dirResolver{
-		host: p.host, workDir: c.opts.WorkDir, explicit: c.opts.HostModuleDir,
-		goCmd: c.goTool.path, goroot: c.goTool.goroot, analysis: p.analysis,
-		binDirs: c.binDirs, binRan: c.binDirs != nil,
+	res := &hostpins.DirResolver{
+		Host: p.host, WorkDir: c.opts.WorkDir, HostModuleDir: c.opts.HostModuleDir,
+		GoCmd: c.goTool.path, GOROOT: c.goTool.goroot, Analysis: p.analysis,
+		BinaryDirs: c.binDirs,
 	}
-	reqs, err := planModules(p.host, p.analysis, t, func(path, replace string) (string, error) {
-		return res.resolve(ctx, path, replace)
+	hostReqs, vp, err := hostpins.Plan(p.host, p.analysis, func(path, replace string) (string, error) {
+		return res.Resolve(ctx, path, replace)
 	})
-	c.binDirs = res.binDirs
+	c.binDirs = res.BinaryDirs
 	if err != nil {
 		return nil, err
 	}
-	gomod, err := MainGoMod(t.PluginPath, langVersion(p.host.GoVersion), reqs)
+	if vp != nil {
+		if err := t.writeVendorOverlay(vp); err != nil {
+			return nil, err
+		}
+	}
+	reqs, err := moduleRequirements(p.host, p.analysis, t, hostReqs)
+	if err != nil {
+		return nil, err
+	}
+	gomod, err := hostpins.MainGoMod(t.PluginPath, hostpins.LangVersion(p.host.GoVersion), reqs)
 	if err != nil {
 		return nil, err
 	}
@@ -423,13 +433,13 @@ func (c *Compiler) generate(ctx context.Context, p *prepared, dir string, shareU
 	if err := writeFile(filepath.Join(t.MainDir, "plugin.go"), src); err != nil {
 		return nil, err
 	}
-	if p.host.Settings["-trimpath"] == "true" && slices.ContainsFunc(reqs, func(r ModReq) bool { return r.Devel }) {
+	if p.host.Settings["-trimpath"] == "true" && slices.ContainsFunc(reqs, func(r hostpins.ModReq) bool { return r.Devel }) {
 		// A -trimpath host names the files of its main and workspace
 		// modules by import path; only workspace modules are built so.
 		if err := fillSums(ctx, c.goTool.path, t, p.flags, buildEnv(p.env, "")); err != nil {
 			return nil, err
 		}
-		gomod, gowork, err := WorkspaceFiles(t.PluginPath, langVersion(p.host.GoVersion), reqs)
+		gomod, gowork, err := hostpins.WorkspaceFiles(t.PluginPath, pluginModuleName, hostpins.LangVersion(p.host.GoVersion), reqs)
 		if err != nil {
 			return nil, err
 		}
@@ -525,7 +535,7 @@ func (c *Compiler) buildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 	if prev, ok := publishedBy(final, c.opts.BinaryID, c.opts.OutputName); ok && prev.BuildHash == p.hash {
 		if _, err := os.Stat(final); err == nil {
 			// The host may have been rebuilt since: the plugin must still fit.
-			if err := checkHost(c.preflight, final, final); err == nil {
+			if err := hostpins.CheckHost(c.preflight, final, final); err == nil {
 				le.Debug("plugin is up to date")
 				res.PluginPath, res.Build, res.Unchanged = final, prev, true
 				return res, nil
@@ -591,10 +601,10 @@ func (c *Compiler) buildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 	res.Timings.Build = time.Since(start)
 
 	start = time.Now()
-	if err := verifyPins(p.host, tmp); err != nil {
+	if err := hostpins.VerifyPins(p.host, tmp); err != nil {
 		return nil, err
 	}
-	if err := checkHost(c.preflight, tmp, final); err != nil {
+	if err := hostpins.CheckHost(c.preflight, tmp, final); err != nil {
 		return nil, err
 	}
 	m := *p.manifest

@@ -98,7 +98,7 @@ func hashCommon(line func(parts ...string), kind string, in hashInputs) {
 	}
 	sort.Strings(mods)
 	for _, path := range mods {
-		line("module", path, modVersion(in.analysis.Modules[path]))
+		line("module", path, analysis.ModVersion(in.analysis.Modules[path]))
 	}
 }
 

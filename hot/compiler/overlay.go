@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hotbus/hotbus/hot/compiler/analysis"
+	"github.com/hotbus/hotbus/hot/compiler/hostpins"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
 )
@@ -126,7 +127,7 @@ func copyModule(path string) (modPath, version string) {
 		i := strings.LastIndex(modPath, "/")
 		if ok || i < 0 {
 			if major == "" {
-				return modPath, zeroPseudo
+				return modPath, hostpins.ZeroPseudo
 			}
 			return modPath, module.PseudoVersion(strings.TrimPrefix(major, "/"), "", time.Time{}, "000000000000")
 		}

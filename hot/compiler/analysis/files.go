@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hotbus/hotbus/internal/hostinfo"
 	"golang.org/x/tools/go/packages"
 )
 
@@ -92,4 +93,18 @@ var sourceExts = map[string]bool{
 // go/build, test files aside.
 func IsSourceName(base string) bool {
 	return sourceExts[filepath.Ext(base)] && !strings.HasSuffix(base, "_test.go")
+}
+
+// ModVersion formats a packages.Module's effective version.
+func ModVersion(m *packages.Module) string {
+	if r := m.Replace; r != nil {
+		if r.Version != "" {
+			return r.Path + "@" + r.Version
+		}
+		return r.Dir
+	}
+	if m.Version == "" {
+		return hostinfo.DevelVersion
+	}
+	return m.Version
 }

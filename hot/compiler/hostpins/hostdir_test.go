@@ -1,4 +1,4 @@
-package hot_compiler
+package hostpins
 
 import (
 	"context"
@@ -20,13 +20,13 @@ func TestHostDirErrorKeepsTheCause(t *testing.T) {
 	if err := os.WriteFile(notELF, []byte("#!/bin/sh\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	r := &dirResolver{
-		host:     &Host{Binary: notELF, Main: debug.Module{Path: "example.com/host"}, Settings: map[string]string{}},
-		workDir:  t.TempDir(),
-		goCmd:    filepath.Join(compilertest.FakeGo(t, "echo 'go: no modules here' >&2\nexit 1\n"), "go"),
-		analysis: &analysis.Analysis{},
+	r := &DirResolver{
+		Host:     &Host{Binary: notELF, Main: debug.Module{Path: "example.com/host"}, Settings: map[string]string{}},
+		WorkDir:  t.TempDir(),
+		GoCmd:    filepath.Join(compilertest.FakeGo(t, "echo 'go: no modules here' >&2\nexit 1\n"), "go"),
+		Analysis: &analysis.Analysis{},
 	}
-	_, err := r.resolve(context.Background(), "example.com/host", "")
+	_, err := r.Resolve(context.Background(), "example.com/host", "")
 	if err == nil {
 		t.Fatal("resolve found a directory for a module that has none")
 	}

@@ -19,15 +19,6 @@ func BenchmarkAnalyze(b *testing.B) {
 	}
 }
 
-// BenchmarkGenerateMain generates the plugin main of the golden test.
-func BenchmarkGenerateMain(b *testing.B) {
-	for b.Loop() {
-		if _, err := hot_compiler.GenerateMain(goldenSpec); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // BenchmarkCodegen runs Compiler.Codegen on the fixture: analysis, the
 // overlay copy and the generated module, without go build.
 func BenchmarkCodegen(b *testing.B) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hotbus/hotbus/hot/compiler/analysis"
+	"github.com/hotbus/hotbus/hot/compiler/codegen"
 	"github.com/hotbus/hotbus/hot/compiler/hostpins"
 	"github.com/hotbus/hotbus/hot/compiler/internal/owned"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
@@ -195,10 +196,10 @@ func NewCompiler(opts Options) (*Compiler, error) {
 		}
 	}
 	if opts.OutputName == "" {
-		opts.OutputName = opts.BinaryID + "-" + BuildHashPlaceholder + hot_plugin.PluginSuffix
+		opts.OutputName = opts.BinaryID + "-" + codegen.BuildHashPlaceholder + hot_plugin.PluginSuffix
 	}
 	if opts.BinaryVersion == "" {
-		opts.BinaryVersion = BuildHashPlaceholder
+		opts.BinaryVersion = codegen.BuildHashPlaceholder
 	}
 	if opts.BuildPrefix == "" {
 		opts.BuildPrefix = DefaultBuildPrefix
@@ -229,7 +230,7 @@ func NewCompiler(opts Options) (*Compiler, error) {
 	}
 	le = le.WithField("binary-id", opts.BinaryID)
 	c := &Compiler{opts: opts, le: le}
-	if !strings.Contains(opts.OutputName, BuildHashPlaceholder) {
+	if !strings.Contains(opts.OutputName, codegen.BuildHashPlaceholder) {
 		le.WithField("output-name", opts.OutputName).
 			Warn("output name has no {buildHash}: a new build can't be loaded into a process that loaded the old one from the same path")
 	}
@@ -334,18 +335,18 @@ func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
 		c.record = analysis.NewRecord(a, c.watch, pre)
 	}
 	pins := hostpins.Pins(host)
-	hash, err := buildHash(hashInputs{
-		goVersion: host.GoVersion, flags: flags, env: env,
-		binaryID: c.opts.BinaryID, binaryVersion: c.opts.BinaryVersion,
-		pins: pins, analysis: a,
+	hash, err := codegen.BuildHash(codegen.HashInputs{
+		GoVersion: host.GoVersion, Flags: flags, Env: env,
+		BinaryID: c.opts.BinaryID, BinaryVersion: c.opts.BinaryVersion,
+		Pins: pins, Analysis: a,
 	})
 	if err != nil {
 		return nil, err
 	}
-	prefix := c.opts.BuildPrefix + "-" + hash[:prefixHashLen]
+	prefix := c.opts.BuildPrefix + "-" + hash[:codegen.PrefixHashLen]
 	m := &hot_manifest.Build{
 		BinaryID:      c.opts.BinaryID,
-		BinaryVersion: expandHash(c.opts.BinaryVersion, hash),
+		BinaryVersion: codegen.ExpandHash(c.opts.BinaryVersion, hash),
 		BuildHash:     hash,
 		BuildPrefix:   prefix,
 		GoVersion:     host.GoVersion,
@@ -365,17 +366,17 @@ func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
 // which the caller has made sure of and holds the shared lock of; else
 // the tree holds every copy. A tree that fails is removed, unless
 // KeepCodegen.
-func (c *Compiler) generate(ctx context.Context, p *prepared, dir string, shareUnits bool) (_ *Tree, err error) {
+func (c *Compiler) generate(ctx context.Context, p *prepared, dir string, shareUnits bool) (_ *codegen.Tree, err error) {
 	defer func() {
 		if err != nil && !c.opts.KeepCodegen {
 			_ = os.RemoveAll(dir)
 		}
 	}()
-	var units map[string]*Overlay
+	var units map[string]*codegen.Overlay
 	if shareUnits {
-		units, err = planUnits(hashInputs{
-			goVersion: p.host.GoVersion, flags: p.flags, env: p.env, pins: p.manifest.HostPins,
-		}, p.analysis, unitsDir(c.opts.CodegenDir), c.opts.BuildPrefix)
+		units, err = codegen.PlanUnits(codegen.HashInputs{
+			GoVersion: p.host.GoVersion, Flags: p.flags, Env: p.env, Pins: p.manifest.HostPins,
+		}, p.analysis, codegen.UnitsDir(c.opts.CodegenDir), c.opts.BuildPrefix)
 		if err != nil {
 			return nil, err
 		}
@@ -386,12 +387,9 @@ func (c *Compiler) generate(ctx context.Context, p *prepared, dir string, shareU
 			inTree = append(inTree, hp)
 		}
 	}
-	t, err := newTree(dir, p.prefix, inTree)
-	if err != nil {
-		return nil, err
-	}
+	t := codegen.NewTree(dir, p.prefix, inTree)
 	t.Units = units
-	if err := t.writeOverlays(p.analysis.All()); err != nil {
+	if err := t.WriteOverlays(p.analysis.All()); err != nil {
 		return nil, err
 	}
 	res := &hostpins.DirResolver{
@@ -407,11 +405,11 @@ func (c *Compiler) generate(ctx context.Context, p *prepared, dir string, shareU
 		return nil, err
 	}
 	if vp != nil {
-		if err := t.writeVendorOverlay(vp); err != nil {
+		if err := t.WriteVendorOverlay(vp); err != nil {
 			return nil, err
 		}
 	}
-	reqs, err := moduleRequirements(p.host, p.analysis, t, hostReqs)
+	reqs, err := codegen.Requirements(p.host, p.analysis, t, hostReqs)
 	if err != nil {
 		return nil, err
 	}
@@ -419,18 +417,18 @@ func (c *Compiler) generate(ctx context.Context, p *prepared, dir string, shareU
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFile(filepath.Join(t.MainDir, "go.mod"), gomod); err != nil {
+	if err := codegen.WriteFile(filepath.Join(t.MainDir, "go.mod"), gomod); err != nil {
 		return nil, err
 	}
-	spec := MainSpec{BinaryID: c.opts.BinaryID, BinaryVersion: p.manifest.BinaryVersion}
+	spec := codegen.MainSpec{BinaryID: c.opts.BinaryID, BinaryVersion: p.manifest.BinaryVersion}
 	for _, hp := range p.analysis.Packages {
-		spec.Factories = append(spec.Factories, FactoryImport{ImportPath: t.importPathOf(hp.ImportPath), Name: hp.Name})
+		spec.Factories = append(spec.Factories, codegen.FactoryImport{ImportPath: t.ImportPathOf(hp.ImportPath), Name: hp.Name})
 	}
-	src, err := GenerateMain(spec)
+	src, err := codegen.GenerateMain(spec)
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFile(filepath.Join(t.MainDir, "plugin.go"), src); err != nil {
+	if err := codegen.WriteFile(filepath.Join(t.MainDir, "plugin.go"), src); err != nil {
 		return nil, err
 	}
 	if p.host.Settings["-trimpath"] == "true" && slices.ContainsFunc(reqs, func(r hostpins.ModReq) bool { return r.Devel }) {
@@ -439,15 +437,15 @@ func (c *Compiler) generate(ctx context.Context, p *prepared, dir string, shareU
 		if err := fillSums(ctx, c.goTool.path, t, p.flags, buildEnv(p.env, "")); err != nil {
 			return nil, err
 		}
-		gomod, gowork, err := hostpins.WorkspaceFiles(t.PluginPath, pluginModuleName, hostpins.LangVersion(p.host.GoVersion), reqs)
+		gomod, gowork, err := hostpins.WorkspaceFiles(t.PluginPath, codegen.MainDirName, hostpins.LangVersion(p.host.GoVersion), reqs)
 		if err != nil {
 			return nil, err
 		}
 		t.GoWork = filepath.Join(t.Dir, "go.work")
-		if err := writeFile(filepath.Join(t.MainDir, "go.mod"), gomod); err != nil {
+		if err := codegen.WriteFile(filepath.Join(t.MainDir, "go.mod"), gomod); err != nil {
 			return nil, err
 		}
-		if err := writeFile(t.GoWork, gowork); err != nil {
+		if err := codegen.WriteFile(t.GoWork, gowork); err != nil {
 			return nil, err
 		}
 	}
@@ -527,7 +525,7 @@ func (c *Compiler) buildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 		return nil, err
 	}
 	res.Timings.Analysis = time.Since(start)
-	name := expandHash(c.opts.OutputName, p.hash)
+	name := codegen.ExpandHash(c.opts.OutputName, p.hash)
 	final := filepath.Join(c.opts.OutputDir, name)
 	le := c.le.WithField("plugin-path", final).WithField("build-hash", p.hash)
 	// Only a regular build manifest of sane size is read (publishedBy): a
@@ -545,17 +543,17 @@ func (c *Compiler) buildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 	}
 
 	start = time.Now()
-	units := unitsDir(c.opts.CodegenDir)
+	units := codegen.UnitsDir(c.opts.CodegenDir)
 	if err := owned.Ensure(units, "units dir"); err != nil {
 		return nil, err
 	}
 	// Hold the units this build writes or reuses until its go build is
 	// done: no other build removes them meanwhile (lock.go).
-	inUse, err := lockFile(unitsLock(units), false, true)
+	inUse, err := codegen.LockUnits(units, false, true)
 	if err != nil {
 		return nil, fmt.Errorf("codegen: %w", err)
 	}
-	release := sync.OnceFunc(inUse.unlock)
+	release := sync.OnceFunc(inUse.Unlock)
 	defer release()
 	dir, err := newBuildDir(c.opts.CodegenDir)
 	if err != nil {

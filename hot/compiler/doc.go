@@ -28,7 +28,7 @@
 //     go build reuses its cache for the others (units.go); a plugin main
 //     module is
 //     written that requires every host module at the host's exact version
-//     ([GenerateMain], [MainGoMod], [Tree]);
+//     ([codegen.GenerateMain], [MainGoMod], [codegen.Tree]);
 //  4. build: go build -buildmode=plugin offline (GOPROXY=off) with the
 //     host's flags; compile errors are a [*BuildError] that names the
 //     user's original files; a long build logs its progress and reports

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/hotbus/hotbus/hot/compiler/codegen"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	"github.com/hotbus/hotbus/internal/atomicfile"
 )
@@ -118,7 +119,7 @@ func nameTooLong(path, hint string, err error) *NameTooLongError {
 // build manifest of a build (the plugin, its build manifest, and their
 // temporary names all must fit in nameMax bytes).
 func longestTempName(outputName string) string {
-	name := expandHash(outputName, strings.Repeat("0", buildHashLen))
+	name := codegen.ExpandHash(outputName, strings.Repeat("0", codegen.BuildHashLen))
 	return atomicfile.TempPrefix + hot_manifest.BuildPath(name) + strings.Repeat("x", atomicfile.TempSuffixLen)
 }
 

@@ -6,33 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/hotbus/hotbus/hot/compiler/analysis"
-	"golang.org/x/tools/go/packages"
 )
-
-func TestRewriteOutputMapsOverlayToOriginal(t *testing.T) {
-	tree := &Tree{
-		Prefix:  "hotbus-0123456789ab",
-		MainDir: "/cg/hotbus-0123456789ab/plugin",
-		Overlays: map[string]*Overlay{
-			"example.com/app": {Path: "hotbus-0123456789ab/example.com/app", Orig: "example.com/app", Dir: "/cg/hotbus-0123456789ab/modules/example.com/app"},
-		},
-	}
-	pkgs := []*analysis.HotPackage{{ImportPath: "example.com/app/ctrl", Dir: "/src/app/ctrl", Module: &packages.Module{Path: "example.com/app"}}}
-	out := "# hotbus-0123456789ab/example.com/app/ctrl\n" +
-		"../modules/example.com/app/ctrl/ctrl.go:3:5: undefined: x\n" +
-		"/cg/hotbus-0123456789ab/modules/example.com/app/ctrl/a.go:4:1: syntax error\n" +
-		"hotbus-0123456789ab/example.com/app/ctrl/b.go:5:2: trimmed path\n"
-	got := tree.rewriteOutput(out, pkgs)
-	want := "# example.com/app/ctrl\n" +
-		"/src/app/ctrl/ctrl.go:3:5: undefined: x\n" +
-		"/src/app/ctrl/a.go:4:1: syntax error\n" +
-		"/src/app/ctrl/b.go:5:2: trimmed path\n"
-	if got != want {
-		t.Errorf("got:\n%s\nwant:\n%s", got, want)
-	}
-}
 
 // TestCleanupRemovesOnlyOlderBuildsItPublished proves that cleanup
 // removes an older build of the binary (matching the output name, with a

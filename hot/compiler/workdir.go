@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hotbus/hotbus/hot/compiler/codegen"
 	"github.com/hotbus/hotbus/hot/compiler/internal/owned"
 	"github.com/hotbus/hotbus/internal/atomicfile"
 )
@@ -45,7 +46,7 @@ const buildWaitDelay = 5 * time.Second
 // goTmpDir returns the go command's temp dir (GOTMPDIR, where its $WORK
 // goes) inside the tree of a build, so that what a killed build's go
 // command leaves is removed with the tree.
-func goTmpDir(t *Tree) string {
+func goTmpDir(t *codegen.Tree) string {
 	return filepath.Join(t.Dir, ".gotmp")
 }
 

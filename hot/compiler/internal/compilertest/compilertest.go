@@ -1,8 +1,9 @@
 // Package compilertest holds helpers the tests of the compiler's parts
-// share: writing source files and faking the go command.
+// share: writing source files, faking the go command, golden files.
 package compilertest
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -34,4 +35,34 @@ func FakeGo(t testing.TB, script string) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// CheckGolden compares got with the golden file at path, or, with update
+// (the test's -update flag), rewrites the file with got.
+func CheckGolden(t testing.TB, path string, got []byte, update bool) {
+	t.Helper()
+	if update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (run with -update to accept):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+// GeneratedNames returns the identifiers the generated plugin main uses;
+// the names fixture (testdata/names.txtar) has a hot package named after
+// each.
+func GeneratedNames() []string {
+	return []string{
+		"b", "bus", "controller", "hot_plugin", "BinaryID", "BinaryVersion", "BinaryFactories",
+		"Plugin", "NewPlugin", "ControllerBusHotPlugin", "nil", "init", "NewFactory",
+		"Bus", "Factory", "StaticPlugin", "NewStaticPlugin", "HotPlugin",
+	}
 }

@@ -1,4 +1,4 @@
-package hot_compiler
+package codegen
 
 import (
 	"errors"
@@ -16,19 +16,21 @@ import (
 // lock, taken without waiting: when another build holds the shared lock,
 // removal waits for a later build.
 
-// fileLock is a held lock (lock_unix.go, lock_other.go).
-type fileLock struct {
+// UnitsLock is a held lock on a units dir (lock_unix.go, lock_other.go):
+// [LockUnits] takes it, [UnitsLock.Unlock] releases it.
+type UnitsLock struct {
 	f *os.File
 }
 
-// errLocked is a lock held by someone else.
-var errLocked = errors.New("locked by another build")
+// ErrLocked is what [LockUnits] returns, when it does not wait, for a
+// lock held by another build.
+var ErrLocked = errors.New("locked by another build")
 
 // unitsLockName is the lock file in the units dir; a dot name, which
 // pruning never matches.
 const unitsLockName = ".hotbus-lock"
 
-// unitsLock returns the lock file of the units dir root.
-func unitsLock(root string) string {
+// unitsLockPath returns the lock file of the units dir root.
+func unitsLockPath(root string) string {
 	return filepath.Join(root, unitsLockName)
 }

@@ -1,4 +1,4 @@
-package hot_compiler
+package codegen
 
 import (
 	"os"
@@ -60,7 +60,7 @@ func TestGoModErrorsNameTheUsersFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := writeFile(filepath.Join(tr.MainDir, "go.mod"), gomod); err != nil {
+	if err := WriteFile(filepath.Join(tr.MainDir, "go.mod"), gomod); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("go", "list", "-m", "all")
@@ -70,7 +70,7 @@ func TestGoModErrorsNameTheUsersFiles(t *testing.T) {
 	if err == nil {
 		t.Fatalf("go accepted the go.mod:\n%s\n%s", gomod, out)
 	}
-	got := tr.explainGoMod(string(out))
+	got := tr.ExplainGoMod(string(out))
 	wants := strings.Split(strings.TrimSpace(string(out)), "\n")
 	wants = append(wants, "go.mod line 7 is in the plugin's go.mod that hotbus generated, "+filepath.Join(tr.MainDir, "go.mod"),
 		"for the copy of package example.com/user/api/v1 in /src/user/api/v1")

@@ -1,4 +1,4 @@
-package hot_compiler
+package codegen
 
 import (
 	"encoding/json"
@@ -12,10 +12,10 @@ import (
 	"golang.org/x/tools/go/packages"
 )
 
-// moduleRequirements adds the overlay and unit modules of t to reqs, the
+// Requirements adds the overlay and unit modules of t to reqs, the
 // host's requirements (hostpins.Plan), records where each requirement
 // comes from in t.Origins, and returns them sorted by module path.
-func moduleRequirements(host *hostpins.Host, a *analysis.Analysis, t *Tree, reqs map[string]hostpins.ModReq) ([]hostpins.ModReq, error) {
+func Requirements(host *hostpins.Host, a *analysis.Analysis, t *Tree, reqs map[string]hostpins.ModReq) ([]hostpins.ModReq, error) {
 	// The overlays and the units.
 	ovs := make([]*Overlay, 0, len(t.Overlays)+len(t.Units))
 	for _, ov := range t.Overlays {
@@ -87,10 +87,10 @@ func goModNote(m *packages.Module) string {
 // vendorOverlayName is the overlay file of a tree, in Tree.Dir.
 const vendorOverlayName = "vendor-overlay.json"
 
-// writeVendorOverlay writes the go.mod files of vp into the tree and the
+// WriteVendorOverlay writes the go.mod files of vp into the tree and the
 // overlay file that maps them into the vendor directory, and sets
 // t.GoOverlay.
-func (t *Tree) writeVendorOverlay(vp *hostpins.VendorPlan) error {
+func (t *Tree) WriteVendorOverlay(vp *hostpins.VendorPlan) error {
 	replace := make(map[string]string, len(vp.GoMods))
 	for target, data := range vp.GoMods {
 		rel, err := filepath.Rel(vp.Dir, target)
@@ -98,7 +98,7 @@ func (t *Tree) writeVendorOverlay(vp *hostpins.VendorPlan) error {
 			return fmt.Errorf("codegen: vendor overlay: %w", err)
 		}
 		file := filepath.Join(t.Dir, "vendor-modules", rel)
-		if err := writeFile(file, data); err != nil {
+		if err := WriteFile(file, data); err != nil {
 			return err
 		}
 		replace[target] = file
@@ -108,7 +108,7 @@ func (t *Tree) writeVendorOverlay(vp *hostpins.VendorPlan) error {
 		return fmt.Errorf("codegen: vendor overlay: %w", err)
 	}
 	path := filepath.Join(t.Dir, vendorOverlayName)
-	if err := writeFile(path, data); err != nil {
+	if err := WriteFile(path, data); err != nil {
 		return err
 	}
 	t.GoOverlay = path

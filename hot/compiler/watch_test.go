@@ -3,6 +3,7 @@ package hot_compiler
 import (
 	"context"
 	"fmt"
+	io "io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -34,7 +35,7 @@ func newTestWatcher(t *testing.T) (*sourceWatcher, entryHook) {
 	t.Helper()
 	hook := make(entryHook, 256)
 	l := logrus.New()
-	l.Out = discard{}
+	l.Out = io.Discard
 	l.AddHook(hook)
 	w, err := newSourceWatcher(logrus.NewEntry(l))
 	if err != nil {

@@ -125,11 +125,6 @@ func NewCompiler(opts Options) (*Compiler, error) {
 	return c, nil
 }
 
-// Options returns the options with defaults filled in.
-func (c *Compiler) Options() Options {
-	return c.opts
-}
-
 // Codegen analyzes the packages and writes the build tree without
 // building it. The tree is kept at Result.CodegenDir.
 func (c *Compiler) Codegen(ctx context.Context) (*Result, error) {

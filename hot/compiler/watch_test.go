@@ -2,6 +2,7 @@ package hot_compiler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	io "io"
 	"os"
@@ -56,7 +57,7 @@ func watchCtx(t *testing.T) context.Context {
 // nextChange waits for the watcher's next relevant change.
 func nextChange(t *testing.T, ctx context.Context, w *sourceWatcher) string {
 	t.Helper()
-	ch, err := w.one(ctx)
+	ch, err := w.next(ctx, nil)
 	if err != nil {
 		t.Fatalf("no change seen: %v", err)
 	}
@@ -76,7 +77,7 @@ func waitMissing(t *testing.T, ctx context.Context, w *sourceWatcher, hook entry
 			continue
 		default:
 		}
-		if _, err := w.one(ctx); err != nil {
+		if _, err := w.next(ctx, nil); err != nil {
 			t.Fatalf("no warning that %s is gone: %v", dir, err)
 		}
 	}
@@ -267,5 +268,50 @@ func TestWatchErrorIsAChange(t *testing.T) {
 	}
 	compilertest.Write(t, pkg, "a.go", "package pkg\n\n// edited\n")
 	for nextChange(t, ctx, w) != filepath.Join(pkg, "a.go") {
+	}
+}
+
+// TestNextEndsWhenStopped proves that a wait for a change during a build
+// ends with no change when the build is done, and with the change when a
+// watched file changes first.
+func TestNextEndsWhenStopped(t *testing.T) {
+	pkg := t.TempDir()
+	compilertest.Write(t, pkg, "a.go", "package pkg\n")
+	w, _ := newTestWatcher(t)
+	ctx := watchCtx(t)
+	if err := w.set([]string{filepath.Join(pkg, "a.go")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	close(done)
+	if ch, err := w.next(ctx, done); ch != nil || err != nil {
+		t.Fatalf("next after the build ended, with no change = %v, %v; want nil, nil", ch, err)
+	}
+	compilertest.Write(t, pkg, "a.go", "package pkg\n\n// edited\n")
+	if ch, err := w.next(ctx, make(chan struct{})); err != nil || ch == nil || ch.path != filepath.Join(pkg, "a.go") {
+		t.Fatalf("next with a.go edited = %v, %v; want the change of a.go", ch, err)
+	}
+}
+
+// TestSettleReturnsWhenQuietOrCanceled proves that settle returns nil once
+// the sources are quiet, after taking in the events still queued, and the
+// cause when its context ends.
+func TestSettleReturnsWhenQuietOrCanceled(t *testing.T) {
+	pkg := t.TempDir()
+	compilertest.Write(t, pkg, "a.go", "package pkg\n")
+	w, _ := newTestWatcher(t)
+	ctx := watchCtx(t)
+	if err := w.set([]string{filepath.Join(pkg, "a.go")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	compilertest.Write(t, pkg, "a.go", "package pkg\n\n// edited\n")
+	if err := w.settle(ctx, 50*time.Millisecond); err != nil {
+		t.Fatalf("settle with the sources quiet: %v", err)
+	}
+	canceled, cancel := context.WithCancelCause(ctx)
+	cause := errors.New("stopping")
+	cancel(cause)
+	if err := w.settle(canceled, time.Hour); !errors.Is(err, cause) {
+		t.Fatalf("settle with its context canceled = %v, want %v", err, cause)
 	}
 }

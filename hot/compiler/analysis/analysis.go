@@ -127,7 +127,7 @@ func rootFiles(roots []*packages.Package) []string {
 		if p.Module == nil {
 			continue
 		}
-		if gm := GoModOf(p.Module); gm != "" && !InModuleCache(gm) {
+		if gm := GoModOf(p.Module); gm != "" && !inModuleCache(gm) {
 			set[gm] = true
 			set[strings.TrimSuffix(gm, ".mod")+".sum"] = true
 		}

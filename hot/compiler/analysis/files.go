@@ -20,9 +20,9 @@ func GoModOf(m *packages.Module) string {
 	return m.GoMod
 }
 
-// InModuleCache reports whether path is in the module cache's download
+// inModuleCache reports whether path is in the module cache's download
 // directory, where nothing is edited.
-func InModuleCache(path string) bool {
+func inModuleCache(path string) bool {
 	sep := string(filepath.Separator)
 	return strings.Contains(path, sep+"cache"+sep+"download"+sep)
 }
@@ -34,7 +34,7 @@ func WatchFiles(a *Analysis) []string {
 		for _, f := range p.Files {
 			set[f] = true
 		}
-		if gm := GoModOf(p.Module); gm != "" && !InModuleCache(gm) {
+		if gm := GoModOf(p.Module); gm != "" && !inModuleCache(gm) {
 			set[gm] = true
 			if _, err := os.Stat(strings.TrimSuffix(gm, ".mod") + ".sum"); err == nil {
 				set[strings.TrimSuffix(gm, ".mod")+".sum"] = true

@@ -45,34 +45,6 @@ func TestGenerateMainGolden(t *testing.T) {
 	}
 }
 
-func TestRewriteImportsKeepsEverythingElse(t *testing.T) {
-	src := []byte(`// Package a doc.
-package a
-
-import (
-	"fmt" // a comment
-
-	b "example.com/m/b"
-	"example.com/m/bb"
-)
-
-var _ = fmt.Sprint(b.X, bb.Y)
-`)
-	got, err := codegen.RewriteImports("a.go", src, func(p string) (string, bool) {
-		if p == "example.com/m/b" {
-			return "hb-1/example.com/m/b", true
-		}
-		return "", false
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := bytes.Replace(src, []byte(`"example.com/m/b"`), []byte(`"hb-1/example.com/m/b"`), 1)
-	if !bytes.Equal(got, want) {
-		t.Errorf("got:\n%s\nwant:\n%s", got, want)
-	}
-}
-
 // TestGenerateMainAliasesShadowNothing generates a main for hot packages
 // named after every identifier the main uses, and checks that each
 // package's alias appears exactly twice: in its import and in its

@@ -22,9 +22,9 @@ type UnitsLock struct {
 	f *os.File
 }
 
-// ErrLocked is what [LockUnits] returns, when it does not wait, for a
+// errLocked is what [LockUnits] returns, when it does not wait, for a
 // lock held by another build.
-var ErrLocked = errors.New("locked by another build")
+var errLocked = errors.New("locked by another build")
 
 // unitsLockName is the lock file in the units dir; a dot name, which
 // pruning never matches.

@@ -11,7 +11,7 @@ import (
 
 // LockUnits takes an advisory lock (flock) on the lock file of the units
 // dir root, created if needed: shared or exclusive. With wait false, a lock held by another
-// open file, in this process or another, returns ErrLocked at once.
+// open file, in this process or another, returns errLocked at once.
 // The lock goes with the process: a killed holder holds nothing.
 func LockUnits(root string, exclusive, wait bool) (*UnitsLock, error) {
 	path := unitsLockPath(root)
@@ -35,7 +35,7 @@ func LockUnits(root string, exclusive, wait bool) (*UnitsLock, error) {
 	if err != nil {
 		_ = f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, ErrLocked
+			return nil, errLocked
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}

@@ -245,7 +245,7 @@ func copyPackage(p *analysis.HotPackage, dst string, rename func(string) (string
 			return fmt.Errorf("copy hot package %s: %w", p.ImportPath, err)
 		}
 		if strings.HasSuffix(src, ".go") {
-			if data, err = RewriteImports(src, data, rename); err != nil {
+			if data, err = rewriteImports(src, data, rename); err != nil {
 				return fmt.Errorf("copy hot package %s: %w", p.ImportPath, err)
 			}
 		}
@@ -259,10 +259,10 @@ func copyPackage(p *analysis.HotPackage, dst string, rename func(string) (string
 	return nil
 }
 
-// RewriteImports returns src with every import path for which rename
+// rewriteImports returns src with every import path for which rename
 // returns true replaced. Only the import path literals change: line
 // numbers and every other byte stay as they were.
-func RewriteImports(filename string, src []byte, rename func(string) (string, bool)) ([]byte, error) {
+func rewriteImports(filename string, src []byte, rename func(string) (string, bool)) ([]byte, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, filename, src, parser.ImportsOnly|parser.ParseComments)
 	if err != nil {

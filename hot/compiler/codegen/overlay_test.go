@@ -1,6 +1,7 @@
 package codegen
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/hotbus/hotbus/hot/compiler/analysis"
@@ -26,6 +27,34 @@ func TestRewriteOutputMapsOverlayToOriginal(t *testing.T) {
 		"/src/app/ctrl/a.go:4:1: syntax error\n" +
 		"/src/app/ctrl/b.go:5:2: trimmed path\n"
 	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestRewriteImportsKeepsEverythingElse(t *testing.T) {
+	src := []byte(`// Package a doc.
+package a
+
+import (
+	"fmt" // a comment
+
+	b "example.com/m/b"
+	"example.com/m/bb"
+)
+
+var _ = fmt.Sprint(b.X, bb.Y)
+`)
+	got, err := rewriteImports("a.go", src, func(p string) (string, bool) {
+		if p == "example.com/m/b" {
+			return "hb-1/example.com/m/b", true
+		}
+		return "", false
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bytes.Replace(src, []byte(`"example.com/m/b"`), []byte(`"hb-1/example.com/m/b"`), 1)
+	if !bytes.Equal(got, want) {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }

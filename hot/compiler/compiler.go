@@ -40,7 +40,7 @@ type Compiler struct {
 	// built is set after the first go build of this compiler.
 	built bool
 	// units are the unit dirs of the last published build, and those
-	// of earlier builds not removed yet (units.go).
+	// of earlier builds not removed yet (codegen/units.go).
 	units map[string]bool
 	// pruned is set once stale units of other processes were pruned.
 	pruned bool
@@ -48,7 +48,7 @@ type Compiler struct {
 	// (workdir.go).
 	swept bool
 	// record is the last analysis and the files it was made from
-	// (reuse.go).
+	// (analysis/reuse.go).
 	record *analysis.Record
 	// writeManifest writes the build manifest when publishing; nil is
 	// atomicfile.WriteFile. Tests inject failures here.

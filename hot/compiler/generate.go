@@ -12,8 +12,8 @@ import (
 )
 
 // generate writes the build tree of p into dir, a new dir of hotbus's
-// (owned.go). With shareUnits, the packages that can be are copied as
-// units shared by builds (units.go), outside the tree, into the units dir,
+// (internal/owned). With shareUnits, the packages that can be are copied as
+// units shared by builds (codegen/units.go), outside the tree, into the units dir,
 // which the caller has made sure of and holds the shared lock of; else
 // the tree holds every copy. A tree that fails is removed, unless
 // KeepCodegen.

@@ -18,7 +18,7 @@ import (
 )
 
 // Each build generates its tree into a dir of its own in the codegen dir,
-// "build-<pid>-<random>", marked as hotbus's (owned.go) and removed when
+// "build-<pid>-<random>", marked as hotbus's (internal/owned) and removed when
 // the build ends: two processes sharing a codegen dir never write the same
 // tree, and the pid tells, after a crash, whether its writer is gone.
 

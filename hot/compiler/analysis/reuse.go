@@ -22,7 +22,7 @@ import (
 // file. An edit to an embedded file's content reuses the analysis: the
 // build hash and the package copies read the file as it is then. An edit inside function bodies, or to other
 // declarations, reuses the previous analysis; type errors it may bring are
-// then reported by go build, with the user's paths (see rewriteOutput).
+// then reported by go build, with the user's paths (codegen.Tree.RewriteOutput).
 
 // fileRecord is what the last analysis saw of one watched file.
 type fileRecord struct {

@@ -49,7 +49,7 @@ type Tree struct {
 	// host's build info), for errors about the generated go.mod.
 	Origins map[string]string
 	// GoOverlay is the go command's -overlay file of the build, or "":
-	// the go.mod files of the host's vendored modules (vendor.go).
+	// the go.mod files of the host's vendored modules (hostpins/vendor.go).
 	GoOverlay string
 }
 

@@ -207,7 +207,7 @@ func (t *Tree) recordUnitFiles(ov *Overlay, p *analysis.HotPackage) {
 
 // RemoveUnits removes the unit dirs in old (written by this process)
 // that are not in keep, and their parents under root that are left empty.
-// Nothing is removed unless root is hotbus's (owned.go) and the dir is a
+// Nothing is removed unless root is hotbus's (internal/owned) and the dir is a
 // unit's, under root.
 func RemoveUnits(root string, old, keep map[string]bool) {
 	if !owned.Is(root) {
@@ -233,7 +233,7 @@ const unitMaxAge = 24 * time.Hour
 
 // PruneUnits removes the unit prefix dirs under root that no build has
 // used for unitMaxAge, except those in keep. It prunes nothing unless root
-// is hotbus's (owned.go), and only directories named as unit prefixes.
+// is hotbus's (internal/owned), and only directories named as unit prefixes.
 func PruneUnits(root string, keep map[string]bool) {
 	if !owned.Is(root) {
 		return

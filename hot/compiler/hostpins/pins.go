@@ -2,8 +2,9 @@ package hostpins
 
 import (
 	"fmt"
+	"maps"
 	"runtime/debug"
-	"sort"
+	"slices"
 
 	"github.com/hotbus/hotbus/hot/compiler/analysis"
 	"golang.org/x/mod/semver"
@@ -65,93 +66,19 @@ func (e *PinError) Error() string {
 // nil.
 func Plan(host *Host, a *analysis.Analysis, hostDir func(path, replace string) (string, error)) (map[string]ModReq, *VendorPlan, error) {
 	reqs := map[string]ModReq{}
-	// The host's main module.
-	switch {
-	case localReplace(host.Main.Replace):
-		// A command run from another module that replaces this one with a
-		// directory ("go run github.com/hotbus/hotbus/cmd/hot-builder" from
-		// a module with "replace github.com/hotbus/hotbus => ../hotbus"):
-		// build info names the command's module as main, replaced.
-		dir, err := hostDir(host.Main.Path, host.Main.Replace.Path)
-		if err != nil {
-			return nil, nil, err
-		}
-		reqs[host.Main.Path] = hostReq(&host.Main, dir)
-	case host.IsDevel():
-		dir, err := hostDir(host.Main.Path, "")
-		if err != nil {
-			return nil, nil, err
-		}
-		reqs[host.Main.Path] = ModReq{Path: host.Main.Path, Version: ZeroPseudo, ReplacePath: dir, Devel: true}
-	default:
-		reqs[host.Main.Path] = hostReq(&host.Main, "")
+	main, err := mainReq(host, hostDir)
+	if err != nil {
+		return nil, nil, err
 	}
+	reqs[main.Path] = main
 	// A host built from its vendor directory without -trimpath: the
-	// plugin uses the same directory (below), not the modules' own.
+	// plugin uses the same directory (planVendor), not the modules' own.
 	vendored := hostVendored(host) && host.Settings["-trimpath"] != "true"
-	// The host's dependencies.
-	for _, d := range host.Deps {
-		if d.Path == host.Main.Path {
-			continue
-		}
-		dir := ""
-		if !vendored && (localReplace(d.Replace) || d.Version == develVersion) {
-			rp := ""
-			if d.Replace != nil {
-				rp = d.Replace.Path
-			}
-			var err error
-			if dir, err = hostDir(d.Path, rp); err != nil {
-				return nil, nil, err
-			}
-		}
-		r := hostReq(d, dir)
-		r.Devel = d.Version == develVersion && d.Replace == nil
-		reqs[d.Path] = r
+	if err := addDepReqs(reqs, host, vendored, hostDir); err != nil {
+		return nil, nil, err
 	}
-	// Check the closure against the host, add what the host lacks.
-	hot := map[string]bool{}
-	for _, p := range a.All() {
-		hot[p.ImportPath] = true
-	}
-	var pkgPaths []string
-	for p := range a.DepModules {
-		pkgPaths = append(pkgPaths, p)
-	}
-	sort.Strings(pkgPaths)
-	for _, pkg := range pkgPaths {
-		if hot[pkg] {
-			continue
-		}
-		mpath := a.DepModules[pkg]
-		m := a.Modules[mpath]
-		if mpath == host.Main.Path {
-			continue
-		}
-		if d := host.Dep(mpath); d != nil {
-			if err := checkPin(d, m, pkg); err != nil {
-				return nil, nil, err
-			}
-			continue
-		}
-		if _, ok := reqs[mpath]; ok {
-			continue
-		}
-		r := ModReq{Path: mpath, Version: m.Version}
-		switch {
-		case m.Replace != nil && m.Replace.Version == "":
-			r.ReplacePath = m.Replace.Dir
-		case m.Replace != nil:
-			r.ReplacePath, r.ReplaceVersion = m.Replace.Path, m.Replace.Version
-		case m.Main || m.Version == "":
-			r.ReplacePath = m.Dir
-		}
-		if r.Version == "" || r.ReplacePath != "" && r.ReplaceVersion == "" {
-			if r.Version == "" {
-				r.Version = ZeroPseudo
-			}
-		}
-		reqs[mpath] = r
+	if err := addClosureReqs(reqs, host, a); err != nil {
+		return nil, nil, err
 	}
 	if !vendored {
 		return reqs, nil, nil
@@ -165,6 +92,103 @@ func Plan(host *Host, a *analysis.Analysis, hostDir func(path, replace string) (
 		return nil, nil, err
 	}
 	return reqs, vp, nil
+}
+
+// mainReq returns the requirement of the host's main module.
+func mainReq(host *Host, hostDir func(path, replace string) (string, error)) (ModReq, error) {
+	switch {
+	case localReplace(host.Main.Replace):
+		// A command run from another module that replaces this one with a
+		// directory ("go run github.com/hotbus/hotbus/cmd/hot-builder" from
+		// a module with "replace github.com/hotbus/hotbus => ../hotbus"):
+		// build info names the command's module as main, replaced.
+		dir, err := hostDir(host.Main.Path, host.Main.Replace.Path)
+		if err != nil {
+			return ModReq{}, err
+		}
+		return hostReq(&host.Main, dir), nil
+	case host.IsDevel():
+		dir, err := hostDir(host.Main.Path, "")
+		if err != nil {
+			return ModReq{}, err
+		}
+		return ModReq{Path: host.Main.Path, Version: ZeroPseudo, ReplacePath: dir, Devel: true}, nil
+	default:
+		return hostReq(&host.Main, ""), nil
+	}
+}
+
+// addDepReqs adds the host's dependencies to reqs at the host's versions
+// and replacements; those built from local source (unless vendored) at
+// their directory.
+func addDepReqs(reqs map[string]ModReq, host *Host, vendored bool, hostDir func(path, replace string) (string, error)) error {
+	for _, d := range host.Deps {
+		if d.Path == host.Main.Path {
+			continue
+		}
+		dir := ""
+		if !vendored && (localReplace(d.Replace) || d.Version == develVersion) {
+			rp := ""
+			if d.Replace != nil {
+				rp = d.Replace.Path
+			}
+			var err error
+			if dir, err = hostDir(d.Path, rp); err != nil {
+				return err
+			}
+		}
+		r := hostReq(d, dir)
+		r.Devel = d.Version == develVersion && d.Replace == nil
+		reqs[d.Path] = r
+	}
+	return nil
+}
+
+// addClosureReqs checks the modules of the hot packages' dependency
+// closure against the host's (a *PinError for one the host has at another
+// version) and adds those the host lacks to reqs, as the work dir
+// resolves them.
+func addClosureReqs(reqs map[string]ModReq, host *Host, a *analysis.Analysis) error {
+	hot := map[string]bool{}
+	for _, p := range a.All() {
+		hot[p.ImportPath] = true
+	}
+	for _, pkg := range slices.Sorted(maps.Keys(a.DepModules)) {
+		mpath := a.DepModules[pkg]
+		if hot[pkg] || mpath == host.Main.Path {
+			continue
+		}
+		m := a.Modules[mpath]
+		if d := host.Dep(mpath); d != nil {
+			if err := checkPin(d, m, pkg); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, ok := reqs[mpath]; !ok {
+			reqs[mpath] = workDirReq(m)
+		}
+	}
+	return nil
+}
+
+// workDirReq returns the requirement of module m as the work dir resolves
+// it: its version, or its replacement, or its directory (a main module
+// or one without a version).
+func workDirReq(m *packages.Module) ModReq {
+	r := ModReq{Path: m.Path, Version: m.Version}
+	switch {
+	case m.Replace != nil && m.Replace.Version == "":
+		r.ReplacePath = m.Replace.Dir
+	case m.Replace != nil:
+		r.ReplacePath, r.ReplaceVersion = m.Replace.Path, m.Replace.Version
+	case m.Main || m.Version == "":
+		r.ReplacePath = m.Dir
+	}
+	if r.Version == "" {
+		r.Version = ZeroPseudo
+	}
+	return r
 }
 
 // localReplace reports whether a replacement in build info is a local

@@ -3,7 +3,6 @@ package codegen
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -135,35 +134,5 @@ func TestAnUnmarkedUnitsDirIsNeverPruned(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(root, name, "keep.txt")); err != nil {
 			t.Errorf("the user's file was removed: %v", err)
 		}
-	}
-}
-
-// TestEnsureOwnedRefusesAUsersDir proves that hotbus creates its dirs
-// with the marker, adopts an empty dir, and refuses a dir with something
-// of the user's in it, naming the dir and the marker.
-func TestEnsureOwnedRefusesAUsersDir(t *testing.T) {
-	base := t.TempDir()
-	created := filepath.Join(base, "created")
-	if err := owned.Ensure(created, "units dir"); err != nil || !owned.Is(created) {
-		t.Errorf("a new dir: %v, owned %v", err, owned.Is(created))
-	}
-	empty := filepath.Join(base, "empty")
-	if err := os.Mkdir(empty, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := owned.Ensure(empty, "units dir"); err != nil || !owned.Is(empty) {
-		t.Errorf("an empty dir: %v, owned %v", err, owned.Is(empty))
-	}
-	users := filepath.Join(base, "users")
-	compilertest.Write(t, users, "keep.txt", "the user's\n")
-	err := owned.Ensure(users, "units dir")
-	if err == nil || !strings.Contains(err.Error(), users) || !strings.Contains(err.Error(), owned.Marker) {
-		t.Errorf("a user's dir: error %v, want one naming %s and %s", err, users, owned.Marker)
-	}
-	if err := owned.Remove(users); err == nil {
-		t.Error("removeOwned removed a dir without the marker")
-	}
-	if _, err := os.Stat(filepath.Join(users, "keep.txt")); err != nil || owned.Is(users) {
-		t.Errorf("the user's dir was changed: %v, owned %v", err, owned.Is(users))
 	}
 }

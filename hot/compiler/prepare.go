@@ -30,6 +30,32 @@ type prepared struct {
 // prepare reads the host, checks the go command, analyzes the packages
 // and computes the build hash.
 func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
+	host, err := c.readHost(ctx)
+	if err != nil {
+		return nil, err
+	}
+	flags := hostpins.PluginFlags(host, c.opts.KeepDebugInfo)
+	env := hostpins.Env(host)
+	a, reused, pre, err := c.analyze(ctx, flags, env)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.readHostPackages(host); err != nil {
+		return nil, err
+	}
+	if !reused {
+		a.CopyLocal(func(path string, m *packages.Module) bool {
+			return analysis.IsLocal(m) && !c.hostPkgs[path]
+		})
+		c.watch = analysis.WatchFiles(a)
+		c.record = analysis.NewRecord(a, c.watch, pre)
+	}
+	return c.hashed(host, a, flags, env)
+}
+
+// readHost reads the host's build info and finds the go command of its Go
+// version, once per compiler.
+func (c *Compiler) readHost(ctx context.Context) (*hostpins.Host, error) {
 	if c.host == nil {
 		var (
 			h   *hostpins.Host
@@ -45,17 +71,26 @@ func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
 		}
 		c.host = h
 	}
-	host := c.host
 	if c.goTool == nil {
-		t, err := findGo(ctx, c.opts.GoCommand, host.GoVersion)
+		t, err := findGo(ctx, c.opts.GoCommand, c.host.GoVersion)
 		if err != nil {
 			return nil, err
 		}
 		c.goTool = t
 	}
-	flags := hostpins.PluginFlags(host, c.opts.KeepDebugInfo)
-	env := hostpins.Env(host)
+	return c.host, nil
+}
+
+// analyze returns the analysis of the hot packages with the host's build
+// flags and environment: the previous one (reused) when no edit since can
+// change it, else a new one, with the stamps of the watched files from
+// before it ran. A failed analysis adds the files it found to the watch.
+func (c *Compiler) analyze(ctx context.Context, flags, env []string) (_ *analysis.Analysis, reused bool, pre analysis.Stamps, _ error) {
 	c.le.WithField("packages", strings.Join(c.opts.Packages, " ")).Debug("analyzing hot packages")
+	if a, ok := c.record.Reuse(); ok {
+		c.le.Debug("only declarations the analysis does not use changed: reusing it")
+		return a, true, nil, nil
+	}
 	var tags []string
 	for _, f := range flags {
 		if strings.HasPrefix(f, "-tags=") {
@@ -67,41 +102,41 @@ func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
 		// go/packages runs "go" from PATH: put the chosen one first.
 		aenv = append(aenv, "PATH="+filepath.Dir(c.goTool.path)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	}
-	a, reused := c.record.Reuse()
-	var pre analysis.Stamps
-	if reused {
-		c.le.Debug("only declarations the analysis does not use changed: reusing it")
-	} else {
-		pre = analysis.StatFiles(c.watch)
-		var err error
-		if a, err = analysis.Analyze(ctx, c.opts.WorkDir, c.opts.Packages, aenv, tags...); err != nil {
-			var ae *analysis.AnalysisError
-			if errors.As(err, &ae) {
-				// Watch what was found too, so its fix is seen even
-				// when no analysis has succeeded yet.
-				c.watch = slices.Compact(slices.Sorted(slices.Values(slices.Concat(c.watch, ae.Files()))))
-			}
-			return nil, err
+	pre = analysis.StatFiles(c.watch)
+	a, err := analysis.Analyze(ctx, c.opts.WorkDir, c.opts.Packages, aenv, tags...)
+	if err != nil {
+		var ae *analysis.AnalysisError
+		if errors.As(err, &ae) {
+			// Watch what was found too, so its fix is seen even
+			// when no analysis has succeeded yet.
+			c.watch = slices.Compact(slices.Sorted(slices.Values(slices.Concat(c.watch, ae.Files()))))
 		}
+		return nil, false, nil, err
 	}
-	if c.hostPkgs == nil {
-		ph, err := hostpins.PreflightHost(host)
-		if err != nil {
-			return nil, fmt.Errorf("host %s: %w", host.Name(), err)
-		}
-		pkgs, err := hostpins.LinkedPackages(host, ph)
-		if err != nil {
-			return nil, err
-		}
-		c.hostPkgs, c.preflight = pkgs, ph
+	return a, false, pre, nil
+}
+
+// readHostPackages reads, once per compiler, the host as the preflight
+// sees it and the packages linked into it.
+func (c *Compiler) readHostPackages(host *hostpins.Host) error {
+	if c.hostPkgs != nil {
+		return nil
 	}
-	if !reused {
-		a.CopyLocal(func(path string, m *packages.Module) bool {
-			return analysis.IsLocal(m) && !c.hostPkgs[path]
-		})
-		c.watch = analysis.WatchFiles(a)
-		c.record = analysis.NewRecord(a, c.watch, pre)
+	ph, err := hostpins.PreflightHost(host)
+	if err != nil {
+		return fmt.Errorf("host %s: %w", host.Name(), err)
 	}
+	pkgs, err := hostpins.LinkedPackages(host, ph)
+	if err != nil {
+		return err
+	}
+	c.hostPkgs, c.preflight = pkgs, ph
+	return nil
+}
+
+// hashed computes the build hash of the analysis a for the host and
+// returns the prepared build, with its build manifest.
+func (c *Compiler) hashed(host *hostpins.Host, a *analysis.Analysis, flags, env []string) (*prepared, error) {
 	pins := hostpins.Pins(host)
 	hash, err := codegen.BuildHash(codegen.HashInputs{
 		GoVersion: host.GoVersion, Flags: flags, Env: env,

@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,88 +49,22 @@ var unitDirName = regexp.MustCompile(`^[^.]+-[0-9a-f]{` + strconv.Itoa(PrefixHas
 // by import path, with Dir under root. in gives the inputs every unit
 // hash covers (analysis is ignored).
 func PlanUnits(in HashInputs, a *analysis.Analysis, root, buildPrefix string) (map[string]*Overlay, error) {
-	all := a.All()
-	copied := make(map[string]*analysis.HotPackage, len(all))
-	for _, p := range all {
-		copied[p.ImportPath] = p
-	}
-	withInternal := map[string]bool{}
-	for _, p := range all {
-		if analysis.IsInternal(p.ImportPath) {
-			withInternal[p.Module.Path] = true
-		}
-	}
-	imports := func(ip string) []string {
-		var out []string
-		if dp := a.Deps[ip]; dp != nil {
-			for imp := range dp.Imports {
-				if copied[imp] != nil {
-					out = append(out, imp)
-				}
-			}
-		}
-		sort.Strings(out)
-		return out
-	}
-	// eligible: the module has no copied internal package, and every
-	// copied import is eligible. Imports can't form cycles.
-	memo := map[string]bool{}
-	var eligible func(ip string) bool
-	eligible = func(ip string) bool {
-		if v, ok := memo[ip]; ok {
-			return v
-		}
-		ok := a.Deps[ip] != nil && !withInternal[copied[ip].Module.Path]
-		for _, imp := range imports(ip) {
-			ok = ok && eligible(imp)
-		}
-		memo[ip] = ok
-		return ok
-	}
+	g := newUnitGraph(a)
 	header := sha256.New()
 	in.Analysis = a
 	hashCommon(hashLine(header), "unit", in)
-	// pkgSums hashes each package's own inputs once.
-	pkgSums := map[string]string{}
-	pkgSum := func(p *analysis.HotPackage) (string, error) {
-		if s, ok := pkgSums[p.ImportPath]; ok {
-			return s, nil
-		}
-		h := sha256.New()
-		if err := hashPackage(h, p); err != nil {
-			return "", err
-		}
-		s := hex.EncodeToString(h.Sum(nil))
-		pkgSums[p.ImportPath] = s
-		return s, nil
-	}
+	sums := packageSums{}
 	units := map[string]*Overlay{}
-	for _, p := range all {
-		if !eligible(p.ImportPath) {
+	for _, p := range a.All() {
+		if !g.eligible(p.ImportPath) {
 			continue
 		}
-		// The unit covers the package and its copied imports, transitively.
-		closure := map[string]bool{}
-		var visit func(ip string)
-		visit = func(ip string) {
-			if closure[ip] {
-				return
-			}
-			closure[ip] = true
-			for _, imp := range imports(ip) {
-				visit(imp)
-			}
-		}
-		visit(p.ImportPath)
-		paths := make([]string, 0, len(closure))
-		for ip := range closure {
-			paths = append(paths, ip)
-		}
-		sort.Strings(paths)
+		// The unit's hash covers the package and its copied imports,
+		// transitively.
 		h := sha256.New()
 		h.Write(header.Sum(nil))
-		for _, ip := range paths {
-			s, err := pkgSum(copied[ip])
+		for _, ip := range g.closure(p.ImportPath) {
+			s, err := sums.of(g.copied[ip])
 			if err != nil {
 				return nil, err
 			}
@@ -147,6 +83,94 @@ func PlanUnits(in HashInputs, a *analysis.Analysis, root, buildPrefix string) (m
 		}
 	}
 	return units, nil
+}
+
+// unitGraph is the import graph of the copied packages, for deciding
+// which can be units.
+type unitGraph struct {
+	a *analysis.Analysis
+	// copied are the copied packages by import path.
+	copied map[string]*analysis.HotPackage
+	// withInternal are the modules with a copied internal package.
+	withInternal map[string]bool
+	// memo holds eligible's answers.
+	memo map[string]bool
+}
+
+// newUnitGraph returns the graph of the packages a copies.
+func newUnitGraph(a *analysis.Analysis) *unitGraph {
+	g := &unitGraph{a: a, copied: map[string]*analysis.HotPackage{}, withInternal: map[string]bool{}, memo: map[string]bool{}}
+	for _, p := range a.All() {
+		g.copied[p.ImportPath] = p
+		if analysis.IsInternal(p.ImportPath) {
+			g.withInternal[p.Module.Path] = true
+		}
+	}
+	return g
+}
+
+// imports returns the copied packages ip imports, sorted.
+func (g *unitGraph) imports(ip string) []string {
+	var out []string
+	if dp := g.a.Deps[ip]; dp != nil {
+		for imp := range dp.Imports {
+			if g.copied[imp] != nil {
+				out = append(out, imp)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// eligible reports whether ip can be a unit: its module has no copied
+// internal package, and every copied package it imports can be a unit
+// too. Imports can't form cycles.
+func (g *unitGraph) eligible(ip string) bool {
+	if v, ok := g.memo[ip]; ok {
+		return v
+	}
+	ok := g.a.Deps[ip] != nil && !g.withInternal[g.copied[ip].Module.Path]
+	for _, imp := range g.imports(ip) {
+		ok = ok && g.eligible(imp)
+	}
+	g.memo[ip] = ok
+	return ok
+}
+
+// closure returns ip and the copied packages it imports, transitively,
+// sorted.
+func (g *unitGraph) closure(ip string) []string {
+	seen := map[string]bool{}
+	var visit func(ip string)
+	visit = func(ip string) {
+		if seen[ip] {
+			return
+		}
+		seen[ip] = true
+		for _, imp := range g.imports(ip) {
+			visit(imp)
+		}
+	}
+	visit(ip)
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// packageSums hashes each package's own inputs once, by import path.
+type packageSums map[string]string
+
+// of returns the hash of p's own inputs.
+func (s packageSums) of(p *analysis.HotPackage) (string, error) {
+	if sum, ok := s[p.ImportPath]; ok {
+		return sum, nil
+	}
+	h := sha256.New()
+	if err := hashPackage(h, p); err != nil {
+		return "", err
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	s[p.ImportPath] = sum
+	return sum, nil
 }
 
 // moduleGoVersion returns the go version of p's module's go.mod.

@@ -45,10 +45,11 @@
 //     factories stop their controllers when the plugin is dropped and convert
 //     configs made by an older build of the plugin to their own type.
 //   - hot/compiler (hot_compiler) turns controller packages into a plugin:
-//     it analyzes them with go/packages (each must have NewFactory(bus.Bus)),
-//     generates the plugin's main package, copies the packages under
-//     import-path prefixes unique to their content, pins every other
-//     module to exactly what the host was built with, runs go build
+//     it analyzes them with go/packages (each must have NewFactory(bus.Bus);
+//     hot/compiler/analysis), pins every other module to exactly what the
+//     host was built with (hot/compiler/hostpins), generates the plugin's
+//     main package and copies the packages under import-path prefixes
+//     unique to their content (hot/compiler/codegen), runs go build
 //     -buildmode=plugin with the host's flags, and publishes the plugin
 //     atomically with a build manifest. Its controller (config ID hotbus/compiler) watches the
 //     sources and rebuilds on every save.

@@ -6,22 +6,14 @@ import (
 	"testing"
 
 	hot_compiler "github.com/hotbus/hotbus/hot/compiler"
+	"github.com/hotbus/hotbus/hot/compiler/analysis"
 )
 
 // BenchmarkAnalyze loads and checks controllerbus's boilerplate package.
 func BenchmarkAnalyze(b *testing.B) {
 	ctx := context.Background()
 	for b.Loop() {
-		if _, err := hot_compiler.Analyze(ctx, repoRoot, []string{boilerplatePkg}, nil); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkGenerateMain generates the plugin main of the golden test.
-func BenchmarkGenerateMain(b *testing.B) {
-	for b.Loop() {
-		if _, err := hot_compiler.GenerateMain(goldenSpec); err != nil {
+		if _, err := analysis.Analyze(ctx, repoRoot, []string{boilerplatePkg}, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

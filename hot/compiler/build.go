@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
+	"github.com/hotbus/hotbus/hot/compiler/analysis"
+	"github.com/hotbus/hotbus/hot/compiler/codegen"
+	"github.com/hotbus/hotbus/internal/hostinfo"
 	"github.com/sirupsen/logrus"
 )
 
@@ -110,7 +110,7 @@ func buildEnv(hostEnv []string, gowork string) []string {
 		"GOFLAGS": true, "GOWORK": true, "GOPROXY": true, "GOSUMDB": true, "GOTOOLCHAIN": true,
 		"GO111MODULE": true, "GONOSUMDB": true, "GONOSUMCHECK": true,
 	}
-	for _, k := range mirroredEnv {
+	for _, k := range hostinfo.EnvKeys() {
 		drop[k] = true
 	}
 	var env []string
@@ -129,33 +129,29 @@ func buildEnv(hostEnv []string, gowork string) []string {
 	return append(env, hostEnv...)
 }
 
-// lookupDisabled matches the go command's report of a module missing
-// from the cache in offline mode.
-var lookupDisabled = regexp.MustCompile(`([^\s:@]+)@([^\s:]+): module lookup disabled by GOPROXY=off`)
-
 // fillSums lists the plugin main package's dependencies in module mode
 // with -mod=mod, which writes go.sum from the module cache.
-func fillSums(ctx context.Context, goCmd string, t *Tree, flags, env []string) error {
+func fillSums(ctx context.Context, goCmd string, t *codegen.Tree, flags, env []string) error {
 	args := []string{"list", "-deps"}
 	for _, f := range flags {
 		if strings.HasPrefix(f, "-tags=") {
 			args = append(args, f)
 		}
 	}
-	args = append(args, t.goFlags()...)
+	args = append(args, t.GoFlags()...)
 	cmd := exec.CommandContext(ctx, goCmd, append(args, ".")...)
 	isolateBuild(cmd)
 	cmd.Dir = t.MainDir
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		if m := lookupDisabled.FindStringSubmatch(string(out)); m != nil {
-			return &MissingModuleError{Module: m[1], Version: m[2], Output: string(out)}
+		if mod, v, ok := analysis.LookupDisabled(string(out)); ok {
+			return &MissingModuleError{Module: mod, Version: v, Output: string(out)}
 		}
 		if ferr := goFailure(string(out), err); ferr != nil {
 			return fmt.Errorf("codegen: fill go.sum of %s: %w", t.MainDir, ferr)
 		}
-		return fmt.Errorf("codegen: fill go.sum of %s: %w\n%s", t.MainDir, err, t.explainGoMod(string(out)))
+		return fmt.Errorf("codegen: fill go.sum of %s: %w\n%s", t.MainDir, err, t.ExplainGoMod(string(out)))
 	}
 	return nil
 }
@@ -164,16 +160,16 @@ func fillSums(ctx context.Context, goCmd string, t *Tree, flags, env []string) e
 // out. It runs go build -json -v (Go 1.24 and later) to follow the
 // build's progress (see progressTracker); errors carry the output go build
 // prints without those flags.
-func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, out string, pkgs []*HotPackage, binaryID string, le *logrus.Entry, progress func(BuildProgress)) error {
+func goBuild(ctx context.Context, goCmd string, t *codegen.Tree, flags, env []string, out string, pkgs []*analysis.HotPackage, binaryID string, le *logrus.Entry, progress func(BuildProgress)) error {
 	args := append([]string{"build", "-json", "-v"}, flags...)
-	args = append(args, t.goFlags()...)
+	args = append(args, t.GoFlags()...)
 	args = append(args, "-o", out, ".")
 	cmd := exec.CommandContext(ctx, goCmd, args...)
 	isolateBuild(cmd)
 	cmd.Dir = t.MainDir
 	cmd.Env = env
 	tracker := newProgressTracker(le, progress, binaryID, func(ctx context.Context) ([]string, error) {
-		return staleDeps(ctx, goCmd, t.MainDir, append(slices.Clip(flags), t.goFlags()...), env)
+		return staleDeps(ctx, goCmd, t.MainDir, append(slices.Clip(flags), t.GoFlags()...), env)
 	})
 	output := &buildOutput{started: tracker.packageStarted}
 	cmd.Stdout = output
@@ -188,8 +184,8 @@ func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, ou
 		return fmt.Errorf("build plugin %s: canceled: %w", binaryID, context.Cause(ctx))
 	}
 	text := output.String()
-	if m := lookupDisabled.FindStringSubmatch(text); m != nil {
-		return &MissingModuleError{Module: m[1], Version: m[2], Output: text}
+	if mod, v, ok := analysis.LookupDisabled(text); ok {
+		return &MissingModuleError{Module: mod, Version: v, Output: text}
 	}
 	if ferr := goFailure(text, err); ferr != nil {
 		return fmt.Errorf("build plugin %s: %w", binaryID, ferr)
@@ -207,38 +203,5 @@ func goBuild(ctx context.Context, goCmd string, t *Tree, flags, env []string, ou
 		return fmt.Errorf("build plugin %s: %s build was stopped by a signal (%w) before it finished: "+
 			"if the machine ran out of memory, free some; then save again:\n%s", binaryID, goCmd, err, strings.TrimRight(text, "\n"))
 	}
-	return &BuildError{BinaryID: binaryID, Packages: paths, Output: t.rewriteOutput(t.explainGoMod(text), pkgs), Err: err}
-}
-
-// rewriteOutput maps overlay paths and prefixed import paths in go
-// command output back to the user's files and import paths.
-func (t *Tree) rewriteOutput(text string, pkgs []*HotPackage) string {
-	type repl struct{ from, to string }
-	var repls []repl
-	prefixes := []string{t.Prefix}
-	for _, p := range pkgs {
-		ov, dir := t.overlayOf(p)
-		if ov.Prefix != "" && ov.Prefix != t.Prefix {
-			prefixes = append(prefixes, ov.Prefix)
-		}
-		repls = append(repls, repl{dir + string(filepath.Separator), p.Dir + string(filepath.Separator)})
-		if r, err := filepath.Rel(t.MainDir, dir); err == nil {
-			repls = append(repls, repl{r + string(filepath.Separator), p.Dir + string(filepath.Separator)})
-		}
-		// -trimpath prints files as <import path>/<file>.
-		repls = append(repls, repl{t.importPathOf(p.ImportPath) + "/", p.Dir + string(filepath.Separator)})
-	}
-	// Longest first, so a nested package's directory wins over its parent's.
-	sort.SliceStable(repls, func(i, j int) bool { return len(repls[i].from) > len(repls[j].from) })
-	var b strings.Builder
-	for _, line := range strings.SplitAfter(text, "\n") {
-		for _, r := range repls {
-			line = strings.ReplaceAll(line, r.from, r.to)
-		}
-		for _, prefix := range prefixes {
-			line = strings.ReplaceAll(line, prefix+"/", "")
-		}
-		b.WriteString(line)
-	}
-	return b.String()
+	return &BuildError{BinaryID: binaryID, Packages: paths, Output: t.RewriteOutput(t.ExplainGoMod(text), pkgs), Err: err}
 }

@@ -4,133 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"go/constant"
-	"go/types"
+	io "io"
 	"os"
 	"path/filepath"
-	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/hotbus/hotbus/hot/compiler/analysis"
+	"github.com/hotbus/hotbus/hot/compiler/codegen"
+	"github.com/hotbus/hotbus/hot/compiler/hostpins"
+	"github.com/hotbus/hotbus/hot/compiler/internal/owned"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
 	"github.com/hotbus/hotbus/internal/preflight"
 	"github.com/sirupsen/logrus"
-	"golang.org/x/tools/go/packages"
 )
-
-// DefaultBuildPrefix is the first element of the per-build import-path
-// prefix when Options.BuildPrefix is empty.
-const DefaultBuildPrefix = "hotbus"
-
-// Options configure a Compiler. Only Packages and OutputDir (for Build)
-// are required.
-type Options struct {
-	// WorkDir is where the package patterns resolve: a directory in a Go
-	// module or workspace. Default: the current directory.
-	WorkDir string
-	// OutputDir is the plugins directory builds are published to.
-	OutputDir string
-	// OutputName is the plugin file name; it must end in .cbus.so and
-	// should contain "{buildHash}" so every build has its own file (the Go
-	// runtime caches plugins by path). Older builds are removed after a
-	// publish: files matching the pattern whose build manifest says this
-	// binary ID and build hash published them (other files are kept).
-	// Every file name the compiler makes from it, temporary names
-	// included, must fit in 255 bytes (NAME_MAX): NewCompiler checks,
-	// which limits a default output name's binary ID to 195 bytes.
-	// Default: "<BinaryID>-{buildHash}.cbus.so".
-	OutputName string
-	// BinaryID is the plugin's binary ID: the same for every build.
-	// Default: DefaultBinaryID of the first package Packages match
-	// ("shop-ctrl-cart" for example.com/shop/ctrl/cart in module
-	// example.com/shop).
-	BinaryID string
-	// BinaryVersion is each build's version; "{buildHash}" is replaced.
-	// Default: "{buildHash}".
-	BinaryVersion string
-	// CodegenDir is where build trees are generated: each build in a
-	// directory of its own ("build-<pid>-<random>", removed after the
-	// build), so processes sharing the codegen dir never write the same
-	// tree; Codegen writes "<build prefix>" and keeps it. Package copies
-	// that builds share are kept inside it, in CodegenDir/units, written
-	// atomically and removed only under a lock no build of any process
-	// holds. Every directory hotbus creates there holds a
-	// ".hotbus-owned" marker file; hotbus deletes only such directories
-	// (and, inside them, what it named), never a directory of the user's.
-	// Default: <user cache dir>/hotbus/codegen.
-	CodegenDir string
-	// BuildPrefix is the first element of the per-build import-path
-	// prefix "<BuildPrefix>-<hash>". Default: DefaultBuildPrefix.
-	BuildPrefix string
-	// HostBinary is the host executable the plugin must load into.
-	// Default: this process.
-	HostBinary string
-	// HostModuleDir is the source directory of the host's main module when
-	// the host was built from source ("(devel)"). Default: found from the
-	// work dir (go list -m) or from the host binary's file paths.
-	HostModuleDir string
-	// KeepDebugInfo keeps the DWARF debug info in the plugins, for a
-	// debugger. By default a plugin is linked with -ldflags=-w after the
-	// host's own -ldflags: no DWARF, a faster link and a smaller file;
-	// panics still print file:line, and the plugin loads into a host
-	// linked with DWARF.
-	KeepDebugInfo bool
-	// GoCommand is the go command. Default: "go" on PATH. Its version must
-	// be the host's.
-	GoCommand string
-	// Progress, if set, is called as a plugin's go build goes on: each
-	// time a package starts to compile, when the packages the build
-	// compiles are counted (after a second, or at once when it compiles
-	// the Go runtime), and once when the go build ends (Finished). It is
-	// called from the build's goroutines, one call at a time per build,
-	// and must return quickly. The compiler also logs the progress of a
-	// build that runs longer than a few seconds, and says so when it
-	// compiles the runtime (a cold build cache).
-	Progress func(BuildProgress)
-	// Packages are the package patterns of the hot packages; each package
-	// must declare NewFactory(b bus.Bus) T with T a controller.Factory.
-	Packages []string
-	// KeepCodegen keeps the build tree after a build (success or not),
-	// at Result.CodegenDir, while this process runs: a later compiler
-	// removes the trees of processes that are gone.
-	KeepCodegen bool
-	// NoCleanup keeps older builds in the output dir.
-	NoCleanup bool
-	// Logger receives progress logs. Default: a logger that discards.
-	Logger *logrus.Entry
-}
-
-// Result is the outcome of a Build or Codegen.
-type Result struct {
-	// PluginPath is the published plugin (Build only).
-	PluginPath string
-	// CodegenDir is the build tree, if it was kept.
-	CodegenDir string
-	// Build is the build manifest.
-	Build *hot_manifest.Build
-	// Unchanged is true when a plugin with the same build hash was
-	// already published and nothing was rebuilt.
-	Unchanged bool
-	// Removed are older builds removed from the output dir.
-	Removed []string
-	// Timings are how long each step took.
-	Timings Timings
-}
-
-// Timings are the durations of a build's steps.
-type Timings struct {
-	// Analysis covers loading the packages and reading the host.
-	Analysis time.Duration
-	// Codegen covers writing the build tree.
-	Codegen time.Duration
-	// Build is the go build.
-	Build time.Duration
-	// Publish covers verification, publishing and cleanup.
-	Publish time.Duration
-}
 
 // Compiler builds plugins from a fixed set of options. Build and Codegen
 // may be called many times (not concurrently: calls are serialized); the
@@ -140,7 +29,7 @@ type Compiler struct {
 	le   *logrus.Entry
 
 	mu      sync.Mutex
-	host    *Host
+	host    *hostpins.Host
 	goTool  *goTool
 	binDirs map[string]string
 	watch   []string
@@ -151,7 +40,7 @@ type Compiler struct {
 	// built is set after the first go build of this compiler.
 	built bool
 	// units are the unit dirs of the last published build, and those
-	// of earlier builds not removed yet (units.go).
+	// of earlier builds not removed yet (codegen/units.go).
 	units map[string]bool
 	// pruned is set once stale units of other processes were pruned.
 	pruned bool
@@ -159,8 +48,8 @@ type Compiler struct {
 	// (workdir.go).
 	swept bool
 	// record is the last analysis and the files it was made from
-	// (reuse.go).
-	record *analysisRecord
+	// (analysis/reuse.go).
+	record *analysis.Record
 	// writeManifest writes the build manifest when publishing; nil is
 	// atomicfile.WriteFile. Tests inject failures here.
 	writeManifest func(path string, data []byte, perm os.FileMode) error
@@ -195,10 +84,10 @@ func NewCompiler(opts Options) (*Compiler, error) {
 		}
 	}
 	if opts.OutputName == "" {
-		opts.OutputName = opts.BinaryID + "-" + BuildHashPlaceholder + hot_plugin.PluginSuffix
+		opts.OutputName = opts.BinaryID + "-" + codegen.BuildHashPlaceholder + hot_plugin.PluginSuffix
 	}
 	if opts.BinaryVersion == "" {
-		opts.BinaryVersion = BuildHashPlaceholder
+		opts.BinaryVersion = codegen.BuildHashPlaceholder
 	}
 	if opts.BuildPrefix == "" {
 		opts.BuildPrefix = DefaultBuildPrefix
@@ -224,225 +113,16 @@ func NewCompiler(opts Options) (*Compiler, error) {
 	le := opts.Logger
 	if le == nil {
 		l := logrus.New()
-		l.Out = discard{}
+		l.Out = io.Discard
 		le = logrus.NewEntry(l)
 	}
 	le = le.WithField("binary-id", opts.BinaryID)
 	c := &Compiler{opts: opts, le: le}
-	if !strings.Contains(opts.OutputName, BuildHashPlaceholder) {
+	if !strings.Contains(opts.OutputName, codegen.BuildHashPlaceholder) {
 		le.WithField("output-name", opts.OutputName).
 			Warn("output name has no {buildHash}: a new build can't be loaded into a process that loaded the old one from the same path")
 	}
 	return c, nil
-}
-
-// Options returns the options with defaults filled in.
-func (c *Compiler) Options() Options {
-	return c.opts
-}
-
-// discard is an io.Writer that drops everything.
-type discard struct{}
-
-// Write drops p.
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
-
-// prepared is a build's analysis and everything derived from it.
-type prepared struct {
-	host     *Host
-	analysis *Analysis
-	hash     string
-	prefix   string
-	flags    []string
-	env      []string
-	manifest *hot_manifest.Build
-}
-
-// prepare reads the host, checks the go command, analyzes the packages
-// and computes the build hash.
-func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
-	if c.host == nil {
-		var (
-			h   *Host
-			err error
-		)
-		if c.opts.HostBinary != "" {
-			h, err = ReadHost(c.opts.HostBinary)
-		} else {
-			h, err = CurrentHost()
-		}
-		if err != nil {
-			return nil, err
-		}
-		c.host = h
-	}
-	host := c.host
-	if c.goTool == nil {
-		t, err := findGo(ctx, c.opts.GoCommand, host.GoVersion)
-		if err != nil {
-			return nil, err
-		}
-		c.goTool = t
-	}
-	flags := pluginFlags(host, c.opts.KeepDebugInfo)
-	env := hostEnv(host)
-	c.le.WithField("packages", strings.Join(c.opts.Packages, " ")).Debug("analyzing hot packages")
-	var tags []string
-	for _, f := range flags {
-		if strings.HasPrefix(f, "-tags=") {
-			tags = append(tags, f)
-		}
-	}
-	aenv := append([]string{"GOTOOLCHAIN=local", "GOPROXY=off"}, env...)
-	if c.opts.GoCommand != "" {
-		// go/packages runs "go" from PATH: put the chosen one first.
-		aenv = append(aenv, "PATH="+filepath.Dir(c.goTool.path)+string(os.PathListSeparator)+os.Getenv("PATH"))
-	}
-	a, reused := c.record.reuse()
-	var pre map[string]fileStamp
-	if reused {
-		c.le.Debug("only declarations the analysis does not use changed: reusing it")
-	} else {
-		pre = statFiles(c.watch)
-		var err error
-		if a, err = Analyze(ctx, c.opts.WorkDir, c.opts.Packages, aenv, tags...); err != nil {
-			var ae *AnalysisError
-			if errors.As(err, &ae) {
-				// Watch what was found too, so its fix is seen even
-				// when no analysis has succeeded yet.
-				c.watch = slices.Compact(slices.Sorted(slices.Values(slices.Concat(c.watch, ae.files))))
-			}
-			return nil, err
-		}
-	}
-	if c.hostPkgs == nil {
-		ph, err := preflightHost(host)
-		if err != nil {
-			return nil, fmt.Errorf("host %s: %w", host.Name(), err)
-		}
-		pkgs, err := hostPackages(host, ph)
-		if err != nil {
-			return nil, err
-		}
-		c.hostPkgs, c.preflight = pkgs, ph
-	}
-	if !reused {
-		a.CopyLocal(func(path string, m *packages.Module) bool {
-			return IsLocal(m) && !c.hostPkgs[path]
-		})
-		c.watch = watchFiles(a)
-		c.record = recordAnalysis(a, c.watch, pre)
-	}
-	pins := hostPins(host)
-	hash, err := buildHash(hashInputs{
-		goVersion: host.GoVersion, flags: flags, env: env,
-		binaryID: c.opts.BinaryID, binaryVersion: c.opts.BinaryVersion,
-		pins: pins, analysis: a,
-	})
-	if err != nil {
-		return nil, err
-	}
-	prefix := c.opts.BuildPrefix + "-" + hash[:prefixHashLen]
-	m := &hot_manifest.Build{
-		BinaryID:      c.opts.BinaryID,
-		BinaryVersion: expandHash(c.opts.BinaryVersion, hash),
-		BuildHash:     hash,
-		BuildPrefix:   prefix,
-		GoVersion:     host.GoVersion,
-		Flags:         append(append([]string{}, flags...), env...),
-		HostPins:      pins,
-		ConfigIDs:     a.ConfigIDs(),
-	}
-	for _, p := range a.Packages {
-		m.Packages = append(m.Packages, p.ImportPath)
-	}
-	return &prepared{host: host, analysis: a, hash: hash, prefix: prefix, flags: flags, env: env, manifest: m}, nil
-}
-
-// generate writes the build tree of p into dir, a new dir of hotbus's
-// (owned.go). With shareUnits, the packages that can be are copied as
-// units shared by builds (units.go), outside the tree, into the units dir,
-// which the caller has made sure of and holds the shared lock of; else
-// the tree holds every copy. A tree that fails is removed, unless
-// KeepCodegen.
-func (c *Compiler) generate(ctx context.Context, p *prepared, dir string, shareUnits bool) (_ *Tree, err error) {
-	defer func() {
-		if err != nil && !c.opts.KeepCodegen {
-			_ = os.RemoveAll(dir)
-		}
-	}()
-	var units map[string]*Overlay
-	if shareUnits {
-		units, err = planUnits(hashInputs{
-			goVersion: p.host.GoVersion, flags: p.flags, env: p.env, pins: p.manifest.HostPins,
-		}, p.analysis, unitsDir(c.opts.CodegenDir), c.opts.BuildPrefix)
-		if err != nil {
-			return nil, err
-		}
-	}
-	var inTree []*HotPackage
-	for _, hp := range p.analysis.All() {
-		if units[hp.ImportPath] == nil {
-			inTree = append(inTree, hp)
-		}
-	}
-	t, err := newTree(dir, p.prefix, inTree)
-	if err != nil {
-		return nil, err
-	}
-	t.Units = units
-	if err := t.writeOverlays(p.analysis.All()); err != nil {
-		return nil, err
-	}
-	res := &dirResolver{
-		host: p.host, workDir: c.opts.WorkDir, explicit: c.opts.HostModuleDir,
-		goCmd: c.goTool.path, goroot: c.goTool.goroot, analysis: p.analysis,
-		binDirs: c.binDirs, binRan: c.binDirs != nil,
-	}
-	reqs, err := planModules(p.host, p.analysis, t, func(path, replace string) (string, error) {
-		return res.resolve(ctx, path, replace)
-	})
-	c.binDirs = res.binDirs
-	if err != nil {
-		return nil, err
-	}
-	gomod, err := MainGoMod(t.PluginPath, langVersion(p.host.GoVersion), reqs)
-	if err != nil {
-		return nil, err
-	}
-	if err := writeFile(filepath.Join(t.MainDir, "go.mod"), gomod); err != nil {
-		return nil, err
-	}
-	spec := MainSpec{BinaryID: c.opts.BinaryID, BinaryVersion: p.manifest.BinaryVersion}
-	for _, hp := range p.analysis.Packages {
-		spec.Factories = append(spec.Factories, FactoryImport{ImportPath: t.importPathOf(hp.ImportPath), Name: hp.Name})
-	}
-	src, err := GenerateMain(spec)
-	if err != nil {
-		return nil, err
-	}
-	if err := writeFile(filepath.Join(t.MainDir, "plugin.go"), src); err != nil {
-		return nil, err
-	}
-	if p.host.Settings["-trimpath"] == "true" && slices.ContainsFunc(reqs, func(r ModReq) bool { return r.Devel }) {
-		// A -trimpath host names the files of its main and workspace
-		// modules by import path; only workspace modules are built so.
-		if err := fillSums(ctx, c.goTool.path, t, p.flags, buildEnv(p.env, "")); err != nil {
-			return nil, err
-		}
-		gomod, gowork, err := WorkspaceFiles(t.PluginPath, langVersion(p.host.GoVersion), reqs)
-		if err != nil {
-			return nil, err
-		}
-		t.GoWork = filepath.Join(t.Dir, "go.work")
-		if err := writeFile(filepath.Join(t.MainDir, "go.mod"), gomod); err != nil {
-			return nil, err
-		}
-		if err := writeFile(t.GoWork, gowork); err != nil {
-			return nil, err
-		}
-	}
-	return t, nil
 }
 
 // Codegen analyzes the packages and writes the build tree without
@@ -460,10 +140,10 @@ func (c *Compiler) Codegen(ctx context.Context) (*Result, error) {
 	start = time.Now()
 	// The tree is kept at a stable path, for the user to read.
 	dir := filepath.Join(c.opts.CodegenDir, p.prefix)
-	if err := removeOwned(dir); err != nil {
+	if err := owned.Remove(dir); err != nil {
 		return nil, err
 	}
-	if err := createOwned(dir); err != nil {
+	if err := owned.Create(dir); err != nil {
 		return nil, fmt.Errorf("codegen: create the build tree %s: %w", dir, err)
 	}
 	t, err := c.generate(ctx, p, dir, false)
@@ -502,7 +182,9 @@ func (c *Compiler) BuildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 	return res, nil
 }
 
-// buildFor is BuildFor, with c.mu held.
+// buildFor is BuildFor, with c.mu held. It runs the steps of a build in
+// order: analysis (prepare), up to date?, generate, build, verify,
+// publish, clean up. Each step records its time in the result.
 func (c *Compiler) buildFor(ctx context.Context, trigger *hot_manifest.Trigger) (*Result, error) {
 	if c.opts.OutputDir == "" {
 		return nil, errors.New("compiler: no output dir given: set the plugins directory to publish to")
@@ -518,46 +200,18 @@ func (c *Compiler) buildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 		return nil, err
 	}
 	res.Timings.Analysis = time.Since(start)
-	name := expandHash(c.opts.OutputName, p.hash)
-	final := filepath.Join(c.opts.OutputDir, name)
-	le := c.le.WithField("plugin-path", final).WithField("build-hash", p.hash)
-	// Only a regular build manifest of sane size is read (publishedBy): a
-	// FIFO there must not block the compiler.
-	if prev, ok := publishedBy(final, c.opts.BinaryID, c.opts.OutputName); ok && prev.BuildHash == p.hash {
-		if _, err := os.Stat(final); err == nil {
-			// The host may have been rebuilt since: the plugin must still fit.
-			if err := checkHost(c.preflight, final, final); err == nil {
-				le.Debug("plugin is up to date")
-				res.PluginPath, res.Build, res.Unchanged = final, prev, true
-				return res, nil
-			}
-			le.Info("published plugin does not fit the host any more, rebuilding")
-		}
+	out := c.outputOf(p)
+	if prev := c.upToDate(p, out); prev != nil {
+		res.PluginPath, res.Build, res.Unchanged = out.final, prev, true
+		return res, nil
 	}
 
 	start = time.Now()
-	units := unitsDir(c.opts.CodegenDir)
-	if err := ensureOwned(units, "units dir"); err != nil {
-		return nil, err
-	}
-	// Hold the units this build writes or reuses until its go build is
-	// done: no other build removes them meanwhile (lock.go).
-	inUse, err := lockFile(unitsLock(units), false, true)
-	if err != nil {
-		return nil, fmt.Errorf("codegen: %w", err)
-	}
-	release := sync.OnceFunc(inUse.unlock)
-	defer release()
-	dir, err := newBuildDir(c.opts.CodegenDir)
-	if err != nil {
-		return nil, err
-	}
-	t, err := c.generate(ctx, p, dir, true)
-	if t != nil {
+	b, err := c.generateBuild(ctx, p)
+	if b != nil {
+		defer b.close()
 		if c.opts.KeepCodegen {
-			res.CodegenDir = t.Dir
-		} else {
-			defer os.RemoveAll(t.Dir)
+			res.CodegenDir = b.tree.Dir
 		}
 	}
 	if err != nil {
@@ -565,62 +219,28 @@ func (c *Compiler) buildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 	}
 	res.Timings.Codegen = time.Since(start)
 
-	if err := os.MkdirAll(c.opts.OutputDir, 0o755); err != nil {
-		return nil, fmt.Errorf("compiler: create output dir: %w", err)
-	}
-	tmp, err := tempOutput(c.opts.OutputDir, name)
-	if err != nil {
-		return nil, err
-	}
-	defer os.Remove(tmp)
 	start = time.Now()
-	if c.built {
-		le.WithField("codegen-dir", t.Dir).Debug("building plugin")
-	} else {
-		// A build that compiles the runtime says so (progress.go).
-		le.WithField("codegen-dir", t.Dir).Info("building plugin")
-		c.built = true
+	tmp, err := c.compile(ctx, p, b.tree, out)
+	if tmp != "" {
+		defer os.Remove(tmp)
 	}
-	gotmp := goTmpDir(t)
-	if err := os.Mkdir(gotmp, 0o755); err != nil {
-		return nil, fmt.Errorf("codegen: %w", err)
-	}
-	env := append(buildEnv(p.env, t.GoWork), "GOTMPDIR="+gotmp)
-	if err := goBuild(ctx, c.goTool.path, t, p.flags, env, tmp, p.analysis.All(), c.opts.BinaryID, le, c.opts.Progress); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	res.Timings.Build = time.Since(start)
 
 	start = time.Now()
-	if err := verifyPins(p.host, tmp); err != nil {
+	if err := c.verify(p, tmp, out.final); err != nil {
 		return nil, err
 	}
-	if err := checkHost(c.preflight, tmp, final); err != nil {
+	m, err := c.publishBuild(p, tmp, out.final, trigger, res.Timings, start)
+	if err != nil {
 		return nil, err
 	}
-	m := *p.manifest
-	m.Trigger = trigger
-	m.Timings = &hot_manifest.Timings{
-		Analysis: res.Timings.Analysis,
-		Codegen:  res.Timings.Codegen,
-		Build:    res.Timings.Build,
-		Publish:  time.Since(start),
-	}
-	m.PublishedAt = time.Now()
-	if err := publish(tmp, final, &m, c.writeManifest); err != nil {
-		return nil, err
-	}
-	res.PluginPath, res.Build = final, &m
-	c.dropUnits(units, t, release)
-	if !c.opts.NoCleanup {
-		removed, err := cleanup(c.opts.OutputDir, c.opts.BinaryID, c.opts.OutputName, name)
-		res.Removed = removed
-		if err != nil {
-			le.WithError(err).Warn("removing older builds failed")
-		}
-	}
+	res.PluginPath, res.Build = out.final, m
+	res.Removed = c.cleanUp(b, out)
 	res.Timings.Publish = time.Since(start)
-	le.WithField("build-dur", res.Timings.Build.String()).Debug("published plugin")
+	out.le.WithField("build-dur", res.Timings.Build.String()).Debug("published plugin")
 	return res, nil
 }
 
@@ -631,63 +251,4 @@ func (c *Compiler) WatchFiles() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]string(nil), c.watch...)
-}
-
-// inModuleCache reports whether path is in the module cache's download
-// directory, where nothing is edited.
-func inModuleCache(path string) bool {
-	sep := string(filepath.Separator)
-	return strings.Contains(path, sep+"cache"+sep+"download"+sep)
-}
-
-// watchFiles lists the files a change in which calls for a rebuild.
-func watchFiles(a *Analysis) []string {
-	set := map[string]bool{}
-	for _, p := range a.All() {
-		for _, f := range p.Files {
-			set[f] = true
-		}
-		if gm := goModOf(p.Module); gm != "" && !inModuleCache(gm) {
-			set[gm] = true
-			if _, err := os.Stat(strings.TrimSuffix(gm, ".mod") + ".sum"); err == nil {
-				set[strings.TrimSuffix(gm, ".mod")+".sum"] = true
-			}
-		}
-	}
-	for _, m := range a.Modules {
-		if m.Main && m.GoMod != "" {
-			set[m.GoMod] = true
-		}
-	}
-	if a.GoWork != "" {
-		set[a.GoWork] = true
-	}
-	out := make([]string, 0, len(set))
-	for f := range set {
-		out = append(out, f)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// ConfigIDs returns the config IDs the hot packages declare as a string
-// constant named ConfigID, sorted.
-func (a *Analysis) ConfigIDs() []string {
-	var ids []string
-	for _, p := range a.Packages {
-		if p.ConfigID != "" {
-			ids = append(ids, p.ConfigID)
-		}
-	}
-	sort.Strings(ids)
-	return ids
-}
-
-// constString returns the value of the string constant name in pkg.
-func constString(pkg *packages.Package, name string) string {
-	c, ok := pkg.Types.Scope().Lookup(name).(*types.Const)
-	if !ok || c.Val().Kind() != constant.String {
-		return ""
-	}
-	return constant.StringVal(c.Val())
 }

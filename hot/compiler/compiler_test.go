@@ -11,6 +11,7 @@ import (
 
 	boilerplate_controller "github.com/aperturerobotics/controllerbus/example/boilerplate/controller"
 	hot_compiler "github.com/hotbus/hotbus/hot/compiler"
+	"github.com/hotbus/hotbus/hot/compiler/analysis"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 )
 
@@ -115,8 +116,8 @@ func TestBuildFixtureTwiceLoadsSideBySide(t *testing.T) {
 
 func TestAnalysisReportsFactoryProblems(t *testing.T) {
 	dir := expandFixture(t, "fixture")
-	_, err := hot_compiler.Analyze(context.Background(), filepath.Join(dir, "app"), []string{"./nofactory", "./badfactory"}, nil)
-	var aerr *hot_compiler.AnalysisError
+	_, err := analysis.Analyze(context.Background(), filepath.Join(dir, "app"), []string{"./nofactory", "./badfactory"}, nil)
+	var aerr *analysis.AnalysisError
 	if !errors.As(err, &aerr) {
 		t.Fatalf("Analyze: %v, want *AnalysisError", err)
 	}

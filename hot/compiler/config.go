@@ -9,15 +9,12 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// ControllerID is the ID of the compiler controller.
-const ControllerID = "hotbus/compiler"
-
 // ConfigID is the config ID of the compiler controller.
 const ConfigID = ControllerID
 
-// DefaultDebounce is how long the sources must be quiet before a rebuild
-// when DebounceDur is empty.
-const DefaultDebounce = 20 * time.Millisecond
+// DefaultDebounceDur is how long the sources must be quiet before a
+// rebuild when DebounceDur is empty.
+const DefaultDebounceDur = 20 * time.Millisecond
 
 // NewConfig constructs an empty compiler config.
 func NewConfig() *Config {
@@ -48,10 +45,10 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// ParseDebounceDur returns DebounceDur as a duration, DefaultDebounce if
+// ParseDebounceDur returns DebounceDur as a duration, DefaultDebounceDur if
 // it is empty.
 func (c *Config) ParseDebounceDur() (time.Duration, error) {
-	return confdur.Parse("debounceDur", c.GetDebounceDur(), DefaultDebounce)
+	return confdur.Parse("debounceDur", c.GetDebounceDur(), DefaultDebounceDur)
 }
 
 // GetConfigID returns the config ID.

@@ -6,13 +6,14 @@ package hot_compiler
 
 import (
 	fmt "fmt"
-	protobuf_go_lite "github.com/aperturerobotics/protobuf-go-lite"
-	json "github.com/aperturerobotics/protobuf-go-lite/json"
 	io "io"
 	slices "slices"
 	strconv "strconv"
 	strings "strings"
 	unsafe "unsafe"
+
+	protobuf_go_lite "github.com/aperturerobotics/protobuf-go-lite"
+	json "github.com/aperturerobotics/protobuf-go-lite/json"
 )
 
 // Config configures the plugin compiler controller.

@@ -1,6 +1,7 @@
 package hot_compiler_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -28,14 +29,24 @@ func TestConfigValidateAndOptions(t *testing.T) {
 	if err := (&hot_compiler.Config{Packages: []string{"./ctrl"}, OutputDir: "plugins"}).Validate(); err != nil {
 		t.Errorf("the minimal config (packages and outputDir) was refused: %v", err)
 	}
-	for _, bad := range []*hot_compiler.Config{
-		{OutputDir: "p", PluginBinaryId: "x"},
-		{Packages: []string{"."}, PluginBinaryId: "x"},
-		{Packages: []string{"."}, OutputDir: "p", PluginBinaryId: "x", OutputName: "x.so"},
-		{Packages: []string{"."}, OutputDir: "p", PluginBinaryId: "x", DebounceDur: "soon"},
+	for _, tc := range []struct {
+		bad  *hot_compiler.Config
+		want []string // what the error must say
+	}{
+		{&hot_compiler.Config{OutputDir: "p", PluginBinaryId: "x"}, []string{"packages", "at least one package pattern"}},
+		{&hot_compiler.Config{Packages: []string{"."}, PluginBinaryId: "x"}, []string{"outputDir", "plugins directory is required"}},
+		{&hot_compiler.Config{Packages: []string{"."}, OutputDir: "p", PluginBinaryId: "x", OutputName: "x.so"}, []string{"outputName", "x.so", ".cbus.so"}},
+		{&hot_compiler.Config{Packages: []string{"."}, OutputDir: "p", PluginBinaryId: "x", DebounceDur: "soon"}, []string{"debounceDur", "soon"}},
 	} {
-		if bad.Validate() == nil {
-			t.Errorf("config %+v was accepted", bad)
+		err := tc.bad.Validate()
+		if err == nil {
+			t.Errorf("config %+v was accepted", tc.bad)
+			continue
+		}
+		for _, want := range tc.want {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("config %+v: error %q does not say %q", tc.bad, err, want)
+			}
 		}
 	}
 }

@@ -8,9 +8,18 @@ import (
 	"github.com/aperturerobotics/controllerbus/bus"
 	"github.com/aperturerobotics/controllerbus/controller"
 	"github.com/aperturerobotics/controllerbus/directive"
+	"github.com/hotbus/hotbus/hot/compiler/analysis"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
+	"github.com/hotbus/hotbus/internal/logfmt"
 	"github.com/sirupsen/logrus"
 )
+
+// ControllerID is the ID of the compiler controller.
+const ControllerID = "hotbus/compiler"
+
+// ControllerDescription is the compiler controller's description in its
+// controller info.
+const ControllerDescription = "hot plugin compiler"
 
 // Version is the compiler controller version.
 var Version = controller.MustParseVersion("0.0.1")
@@ -40,7 +49,7 @@ func NewController(le *logrus.Entry, b bus.Bus, conf *Config) (*Controller, erro
 
 // GetControllerInfo returns information about the controller.
 func (c *Controller) GetControllerInfo() *controller.Info {
-	return controller.NewInfo(ControllerID, Version, "hot plugin compiler")
+	return controller.NewInfo(ControllerID, Version, ControllerDescription)
 }
 
 // HandleDirective handles no directives.
@@ -86,7 +95,7 @@ func (c *Controller) watch(ctx context.Context, comp *Compiler, w *sourceWatcher
 			defer close(done)
 			c.build(buildCtx, comp, trigger)
 		}()
-		pending, err := w.during(ctx, done)
+		pending, err := w.next(ctx, done)
 		cancel()
 		<-done
 		if err != nil {
@@ -96,7 +105,7 @@ func (c *Controller) watch(ctx context.Context, comp *Compiler, w *sourceWatcher
 			c.le.WithField("path", pending.path).Info("source changed during the build: building again")
 		}
 		files := comp.WatchFiles()
-		opts := comp.Options()
+		opts := comp.opts
 		if err := w.set(files, patternDirs(opts.WorkDir, opts.Packages)); err != nil {
 			c.le.WithError(err).Warn("can't watch every source directory: some changes may be missed")
 		}
@@ -106,11 +115,9 @@ func (c *Controller) watch(ctx context.Context, comp *Compiler, w *sourceWatcher
 			pending = changedSince(files, started)
 		}
 		if pending == nil {
-			next, err := w.one(ctx)
-			if err != nil {
+			if pending, err = w.next(ctx, nil); err != nil {
 				return err
 			}
-			pending = &next
 		}
 		if err := w.settle(ctx, debounce); err != nil {
 			return err
@@ -133,7 +140,7 @@ func (c *Controller) build(ctx context.Context, comp *Compiler, trigger change) 
 	}
 	if err != nil {
 		var be *BuildError
-		var ae *AnalysisError
+		var ae *analysis.AnalysisError
 		switch {
 		case errors.As(err, &be):
 			c.le.Errorf("compile failed; nothing was published, the running version (if any) stays. Fix the code and save again.\n%s", be.Output)
@@ -152,10 +159,10 @@ func (c *Controller) build(ctx context.Context, comp *Compiler, trigger change) 
 	}
 	le = le.WithFields(logrus.Fields{
 		"binary-version": res.Build.BinaryVersion,
-		"analysis":       ms(res.Timings.Analysis),
-		"codegen":        ms(res.Timings.Codegen),
-		"build":          ms(res.Timings.Build),
-		"publish":        ms(res.Timings.Publish),
+		"analysis":       logfmt.Duration(res.Timings.Analysis),
+		"codegen":        logfmt.Duration(res.Timings.Codegen),
+		"build":          logfmt.Duration(res.Timings.Build),
+		"publish":        logfmt.Duration(res.Timings.Publish),
 	})
 	if trigger.path == "" {
 		le.Info("plugin published")
@@ -163,17 +170,8 @@ func (c *Controller) build(ctx context.Context, comp *Compiler, trigger change) 
 	}
 	// The loader logs the reload, with these timings, once the new code runs.
 	le.WithField("changed-path", trigger.path).
-		WithField("since-change", ms(time.Since(trigger.at))).
+		WithField("since-change", logfmt.Duration(time.Since(trigger.at))).
 		Debug("plugin published")
-}
-
-// ms formats a duration for the log: to the millisecond, or to 10µs below
-// a millisecond.
-func ms(d time.Duration) string {
-	if d < time.Millisecond {
-		return d.Round(10 * time.Microsecond).String()
-	}
-	return d.Round(time.Millisecond).String()
 }
 
 // Close releases nothing: Execute cleans up before it returns.

@@ -4,41 +4,79 @@
 // A [Compiler] turns a list of controller packages (each with a
 // NewFactory(bus.Bus) function) into a Go plugin that loads into a given
 // host process on the first try, and a second build of changed code that
-// loads beside the first. [Compiler.Build] runs, in order:
+// loads beside the first. Its [Controller] (config ID hotbus/compiler,
+// [Config]) builds on start and, with watch, on every save.
+//
+// # The parts
+//
+// The compiler is four packages, each readable alone; the lower ones
+// never import the higher ones:
+//
+//   - [github.com/hotbus/hotbus/hot/compiler/analysis]: what the hot
+//     packages are (go/packages, the NewFactory check, ConfigIDs, the
+//     modules of their closure), the files to watch, and the reuse of the
+//     previous analysis for an edit it does not see;
+//   - [github.com/hotbus/hotbus/hot/compiler/hostpins]: the host's build
+//     info, the plugin's flags and module pins (the plugin main module's
+//     go.mod and go.work), the host module's directory, vendor hosts, and
+//     the checks of a built plugin against the host;
+//   - [github.com/hotbus/hotbus/hot/compiler/codegen]: the build tree: the
+//     copies of the hot packages under import-path prefixes (overlay
+//     modules and shared units), the generated main package, the build
+//     hashes;
+//   - this package: [Compiler], [Options] and the steps of a build (go
+//     build and its progress, publish, clean up), the controller, its
+//     config and source watch.
+//
+// internal/owned marks the directories hotbus creates (it deletes only
+// those); internal/compilertest holds the helpers the parts' tests share.
+//
+// # A build
+//
+// [Compiler.BuildFor] (and [Compiler.Build]) runs, in order:
 //
 //  1. analysis: the packages are loaded with golang.org/x/tools/go/packages
 //     (types of dependencies from export data), their NewFactory functions
-//     checked, and the modules they depend on listed ([Analysis]); a
-//     rebuild reuses the previous analysis when the edit changed none of
-//     what it depends on (package names, imports, build constraints,
-//     NewFactory's signature, ConfigID, the file set, go.mod), so an edit
-//     inside function bodies costs no go list (reuse.go);
+//     checked, and the modules they depend on listed; a rebuild reuses the
+//     previous analysis when the edit changed none of what it depends on
+//     (package names, imports, build constraints, NewFactory's signature,
+//     ConfigID, the file set, go.mod), so an edit inside function bodies
+//     costs no go list;
 //  2. host pinning: the host's build info (this process, or
 //     [Options.HostBinary]) gives the Go version, the build flags and every
-//     module version and replacement the host was built with ([Host]; the
+//     module version and replacement the host was built with (the
 //     settings that matter are internal/hostinfo's table); plugins are
 //     linked without DWARF (-ldflags=-w after the host's own -ldflags)
 //     unless [Options.KeepDebugInfo];
-//  3. codegen: the hot packages are copied under a per-build import-path
+//  3. up to date?: a plugin already published for the same build hash,
+//     that still fits the host, is not rebuilt ([Result.Unchanged]);
+//  4. generate: the hot packages are copied under a per-build import-path
 //     prefix ("<BuildPrefix>-<hash>/<import path>") into overlay modules,
 //     their imports of each other rewritten; where no internal package is
 //     involved, each package is a unit whose prefix hashes only its own
 //     sources and those of the hot packages it imports, so an edit changes
 //     the import path of the edited package and its importers only, and
-//     go build reuses its cache for the others (units.go); a plugin main
-//     module is
-//     written that requires every host module at the host's exact version
-//     ([GenerateMain], [MainGoMod], [Tree]);
-//  4. build: go build -buildmode=plugin offline (GOPROXY=off) with the
+//     go build reuses its cache for the others; a plugin main module is
+//     written that requires every host module at the host's exact version;
+//  5. build: go build -buildmode=plugin offline (GOPROXY=off) with the
 //     host's flags; compile errors are a [*BuildError] that names the
 //     user's original files; a long build logs its progress and reports
 //     it to [Options.Progress] ([BuildProgress]), and a build that
 //     compiles the Go runtime (a cold build cache) says so;
-//  5. publish: the plugin is checked against the host, written atomically
-//     into the output directory with its build manifest
-//     (hot_manifest.Build), and older builds of the same output pattern
-//     are removed.
+//  6. verify: the plugin's module versions are compared with the host's,
+//     and the preflight asks whether the runtime would load it;
+//  7. publish: the plugin is written atomically into the output directory
+//     with its build manifest (hot_manifest.Build);
+//  8. clean up: older builds of the same output pattern, and units no
+//     build uses any more, are removed.
 //
-// Identical inputs give an identical build hash: a build whose plugin is
-// already published is not redone ([Result.Unchanged]).
+// # Build targets
+//
+// The one target today is a Go plugin. What is the target's lives in
+// this package, not in the parts: -buildmode=plugin and the host's flags
+// (hostpins.PluginFlags), the per-build import-path prefix (prepare.go),
+// and the pins of every host module (hostpins.Plan). A second target, a
+// child executable for process mode, would reuse the analysis, the
+// generated main and the go.mod writer, with its own flags, no prefix and
+// module versions as the only pins.
 package hot_compiler

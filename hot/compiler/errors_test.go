@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	hot_compiler "github.com/hotbus/hotbus/hot/compiler"
+	"github.com/hotbus/hotbus/hot/compiler/analysis"
 )
 
 func TestLinkErrorShowsOriginalNames(t *testing.T) {
@@ -69,7 +70,7 @@ func TestTypeErrorShowsOriginalPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.Build(context.Background())
-	var aerr *hot_compiler.AnalysisError
+	var aerr *analysis.AnalysisError
 	if !errors.As(err, &aerr) {
 		t.Fatalf("Build: %v, want *AnalysisError", err)
 	}

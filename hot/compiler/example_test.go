@@ -2,6 +2,7 @@ package hot_compiler_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -9,26 +10,22 @@ import (
 )
 
 // NewCompiler checks the options and fills in the defaults; it touches
-// no file. The plugin file name carries the build hash, so that every
-// build has a path of its own (the runtime opens a path once).
+// no file. A binary ID or output name that can't name a plugin file the
+// loader loads is refused with a *NameError naming the field.
 func ExampleNewCompiler() {
-	c, err := hot_compiler.NewCompiler(hot_compiler.Options{
+	_, err := hot_compiler.NewCompiler(hot_compiler.Options{
 		Packages:   []string{"./mycontroller"},
 		BinaryID:   "my-plugin",
+		OutputName: "my-plugin.so",
 		OutputDir:  "plugins",
 		CodegenDir: os.TempDir(),
 	})
-	if err != nil {
-		panic(err)
+	var nerr *hot_compiler.NameError
+	if errors.As(err, &nerr) {
+		fmt.Println(nerr.Field)
 	}
-	opts := c.Options()
-	fmt.Println(opts.OutputName)
-	fmt.Println(opts.BinaryVersion)
-	fmt.Println(opts.BuildPrefix)
 	// Output:
-	// my-plugin-{buildHash}.cbus.so
-	// {buildHash}
-	// hotbus
+	// OutputName
 }
 
 // Build compiles the packages into a plugin for this process (or for

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/hotbus/hotbus/hot/compiler/codegen"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	"github.com/hotbus/hotbus/internal/atomicfile"
 )
@@ -16,7 +17,7 @@ import (
 // A build can fail for reasons that are not the user's code: a full disk,
 // a name too long for the file system. Those errors say what they are and
 // what to do, and never ask the user to fix the code (only a *BuildError
-// or an *AnalysisError does). isNoSpace and isNameTooLong are per GOOS
+// or an *analysis.AnalysisError does). isNoSpace and isNameTooLong are per GOOS
 // (fault_unix.go, fault_other.go).
 
 // nameMax is the longest file name, in bytes, on the file systems hotbus
@@ -118,7 +119,7 @@ func nameTooLong(path, hint string, err error) *NameTooLongError {
 // build manifest of a build (the plugin, its build manifest, and their
 // temporary names all must fit in nameMax bytes).
 func longestTempName(outputName string) string {
-	name := expandHash(outputName, strings.Repeat("0", buildHashLen))
+	name := codegen.ExpandHash(outputName, strings.Repeat("0", codegen.BuildHashLen))
 	return atomicfile.TempPrefix + hot_manifest.BuildPath(name) + strings.Repeat("x", atomicfile.TempSuffixLen)
 }
 

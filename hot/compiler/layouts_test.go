@@ -10,6 +10,7 @@ import (
 
 	boilerplate_controller "github.com/aperturerobotics/controllerbus/example/boilerplate/controller"
 	hot_compiler "github.com/hotbus/hotbus/hot/compiler"
+	"github.com/hotbus/hotbus/hot/compiler/internal/compilertest"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 )
 
@@ -45,7 +46,7 @@ func TestBuildPackagesNamedLikeGeneratedCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want []string
-	for _, n := range generatedNames {
+	for _, n := range compilertest.GeneratedNames() {
 		want = append(want, "names/"+n)
 	}
 	slices.Sort(want)

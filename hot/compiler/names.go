@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotbus/hotbus/hot/compiler/codegen"
 	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
 	"golang.org/x/mod/module"
 )
@@ -121,7 +122,7 @@ func checkNames(binaryID, outputName, idField, nameField string) error {
 		if binaryID == "" {
 			return nil
 		}
-		field, name = idField, binaryID+"-"+BuildHashPlaceholder+hot_plugin.PluginSuffix
+		field, name = idField, binaryID+"-"+codegen.BuildHashPlaceholder+hot_plugin.PluginSuffix
 	}
 	if !strings.HasSuffix(name, hot_plugin.PluginSuffix) {
 		return &NameError{Field: field, Value: name, Rule: "must end in " + hot_plugin.PluginSuffix + ": the loader loads only files with that suffix"}
@@ -134,7 +135,7 @@ func checkNames(binaryID, outputName, idField, nameField string) error {
 		n := len(longest)
 		return &NameError{Field: field, Value: value, Rule: fmt.Sprintf(
 			"the longest file name hotbus writes for it, %s (the temporary name of the build manifest of %s), is %d bytes, the limit is 255 (NAME_MAX): shorten the binary ID or the output name by %d bytes",
-			longest, expandHash(name, strings.Repeat("0", buildHashLen)), n, n-nameMax)}
+			longest, codegen.ExpandHash(name, strings.Repeat("0", codegen.BuildHashLen)), n, n-nameMax)}
 	}
 	return nil
 }

@@ -52,14 +52,7 @@ func TestMinimalConfigBuilds(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts := conf.ToOptions(testLogger(t))
-	c, err := hot_compiler.NewCompiler(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := c.Options().BinaryID; got != "fixture-ctrl" {
-		t.Errorf("binary ID %q, want fixture-ctrl (module example.com/fixture, package ctrl)", got)
-	}
-	res := build(t, c.Options())
+	res := build(t, opts)
 	if res.Build.BinaryID != "fixture-ctrl" || res.Build.BinaryVersion != res.Build.BuildHash {
 		t.Errorf("build manifest: binary ID %q, version %q, want fixture-ctrl and the build hash %s", res.Build.BinaryID, res.Build.BinaryVersion, res.Build.BuildHash)
 	}

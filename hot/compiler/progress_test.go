@@ -2,6 +2,7 @@ package hot_compiler
 
 import (
 	"context"
+	io "io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -85,7 +86,7 @@ func (h recordHook) Fire(e *logrus.Entry) error {
 func newRecordedLogger() (*logrus.Entry, recordHook) {
 	hook := make(recordHook, 1024)
 	l := logrus.New()
-	l.Out = discard{}
+	l.Out = io.Discard
 	l.AddHook(hook)
 	return logrus.NewEntry(l), hook
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hotbus/hotbus/hot/compiler/codegen"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	"github.com/hotbus/hotbus/internal/atomicfile"
 )
@@ -46,11 +47,11 @@ func publish(tmp, final string, b *hot_manifest.Build, write func(path string, d
 // outputPattern returns a regexp matching every name outputName expands
 // to.
 func outputPattern(outputName string) *regexp.Regexp {
-	parts := strings.Split(outputName, BuildHashPlaceholder)
+	parts := strings.Split(outputName, codegen.BuildHashPlaceholder)
 	for i, p := range parts {
 		parts[i] = regexp.QuoteMeta(p)
 	}
-	return regexp.MustCompile("^" + strings.Join(parts, "[0-9a-f]{"+strconv.Itoa(buildHashLen)+"}") + "$")
+	return regexp.MustCompile("^" + strings.Join(parts, "[0-9a-f]{"+strconv.Itoa(codegen.BuildHashLen)+"}") + "$")
 }
 
 // publishedBy returns the build manifest beside the plugin at path if it
@@ -64,7 +65,7 @@ func publishedBy(path, binaryID, outputName string) (*hot_manifest.Build, bool) 
 		return nil, false
 	}
 	b, err := hot_manifest.ReadBuild(path)
-	if err != nil || b.BinaryID != binaryID || b.BuildHash == "" || expandHash(outputName, b.BuildHash) != filepath.Base(path) {
+	if err != nil || b.BinaryID != binaryID || b.BuildHash == "" || codegen.ExpandHash(outputName, b.BuildHash) != filepath.Base(path) {
 		return nil, false
 	}
 	return b, true
@@ -76,7 +77,7 @@ func publishedBy(path, binaryID, outputName string) (*hot_manifest.Build, bool) 
 // published it (publishedBy); any other file, such as a user's file named
 // like a build, is kept. It returns the removed plugin paths.
 func cleanup(dir, binaryID, outputName, keep string) ([]string, error) {
-	if !strings.Contains(outputName, BuildHashPlaceholder) {
+	if !strings.Contains(outputName, codegen.BuildHashPlaceholder) {
 		return nil, nil
 	}
 	re := outputPattern(outputName)

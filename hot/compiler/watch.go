@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+	"github.com/hotbus/hotbus/hot/compiler/analysis"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/mod/modfile"
 )
@@ -84,7 +85,7 @@ func (s *sourceWatcher) set(files, dirs []string) error {
 		s.files[f] = true
 		dir := filepath.Dir(f)
 		s.want[dir] = true
-		if base := filepath.Base(f); !isSourceName(base) && !isModuleFile(base) {
+		if base := filepath.Base(f); !analysis.IsSourceName(base) && !isModuleFile(base) {
 			s.anyDirs[dir] = true
 		}
 	}
@@ -192,7 +193,7 @@ func (s *sourceWatcher) handle(ev fsnotify.Event) bool {
 		return true
 	case strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_"):
 		return false
-	case isModuleFile(base), isSourceName(base):
+	case isModuleFile(base), analysis.IsSourceName(base):
 		return true
 	}
 	return s.anyDirs[dir]
@@ -212,29 +213,16 @@ func (s *sourceWatcher) structural(name string) bool {
 	return false
 }
 
-// settle returns once no relevant event has arrived for quiet.
+// settle returns once no relevant event has arrived for quiet: each
+// relevant event, or watcher error, starts the wait again.
 func (s *sourceWatcher) settle(ctx context.Context, quiet time.Duration) error {
-	timer := time.NewTimer(quiet)
-	defer timer.Stop()
 	for {
-		select {
-		case <-ctx.Done():
-			return context.Cause(ctx)
-		case <-timer.C:
-			return nil
-		case ev, ok := <-s.w.Events:
-			if !ok {
-				return fmt.Errorf("watch sources: watcher closed")
-			}
-			if s.handle(ev) {
-				timer.Reset(quiet)
-			}
-		case err, ok := <-s.w.Errors:
-			if !ok {
-				return fmt.Errorf("watch sources: watcher closed")
-			}
-			s.watchError(err)
-			timer.Reset(quiet)
+		quietFor := make(chan struct{})
+		timer := time.AfterFunc(quiet, func() { close(quietFor) })
+		ch, err := s.next(ctx, quietFor)
+		timer.Stop()
+		if err != nil || ch == nil {
+			return err
 		}
 	}
 }
@@ -249,39 +237,16 @@ func (s *sourceWatcher) watchError(err error) {
 	}
 }
 
-// one waits for one relevant event. A watcher error is a change (with no
-// path): the events it lost are not known.
-func (s *sourceWatcher) one(ctx context.Context) (change, error) {
-	for {
-		select {
-		case <-ctx.Done():
-			return change{}, context.Cause(ctx)
-		case ev, ok := <-s.w.Events:
-			if !ok {
-				return change{}, fmt.Errorf("watch sources: watcher closed")
-			}
-			if s.handle(ev) {
-				return change{path: ev.Name, at: time.Now()}, nil
-			}
-		case err, ok := <-s.w.Errors:
-			if !ok {
-				return change{}, fmt.Errorf("watch sources: watcher closed")
-			}
-			s.watchError(err)
-			return change{at: time.Now()}, nil
-		}
-	}
-}
-
-// during waits for a relevant change while a build runs: it returns the
-// change, or nil once done is closed. It returns an error only when ctx ends
-// or the watcher is closed. A watcher error is a change (with no path).
-func (s *sourceWatcher) during(ctx context.Context, done <-chan struct{}) (*change, error) {
+// next waits for the next relevant change: a relevant file event, with
+// its path, or an error of the watcher, with no path (the events it lost
+// are not known). It returns nil, nil once stop is closed (a nil stop
+// never is), and an error only when ctx ends or the watcher is closed.
+func (s *sourceWatcher) next(ctx context.Context, stop <-chan struct{}) (*change, error) {
 	for {
 		select {
 		case <-ctx.Done():
 			return nil, context.Cause(ctx)
-		case <-done:
+		case <-stop:
 			return nil, nil
 		case ev, ok := <-s.w.Events:
 			if !ok {
@@ -354,22 +319,6 @@ func enclosingModule(dir string) (string, string) {
 			return "", ""
 		}
 	}
-}
-
-// sourceExts are the file name extensions go/build treats as package
-// sources: Go, cgo (C, C++, Objective-C, Fortran, assembly, SWIG) and
-// system objects.
-var sourceExts = map[string]bool{
-	".go": true, ".c": true, ".cc": true, ".cxx": true, ".cpp": true, ".m": true,
-	".h": true, ".hh": true, ".hpp": true, ".hxx": true, ".f": true, ".F": true,
-	".for": true, ".f90": true, ".s": true, ".S": true, ".sx": true,
-	".swig": true, ".swigcxx": true, ".syso": true,
-}
-
-// isSourceName reports whether a file named base is a package source for
-// go/build, test files aside.
-func isSourceName(base string) bool {
-	return sourceExts[filepath.Ext(base)] && !strings.HasSuffix(base, "_test.go")
 }
 
 // isModuleFile reports whether base is a go.mod, go.sum or go.work file.

@@ -2,7 +2,9 @@ package hot_compiler
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	io "io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotbus/hotbus/hot/compiler/internal/compilertest"
 	"github.com/sirupsen/logrus"
 )
 
@@ -33,7 +36,7 @@ func newTestWatcher(t *testing.T) (*sourceWatcher, entryHook) {
 	t.Helper()
 	hook := make(entryHook, 256)
 	l := logrus.New()
-	l.Out = discard{}
+	l.Out = io.Discard
 	l.AddHook(hook)
 	w, err := newSourceWatcher(logrus.NewEntry(l))
 	if err != nil {
@@ -54,7 +57,7 @@ func watchCtx(t *testing.T) context.Context {
 // nextChange waits for the watcher's next relevant change.
 func nextChange(t *testing.T, ctx context.Context, w *sourceWatcher) string {
 	t.Helper()
-	ch, err := w.one(ctx)
+	ch, err := w.next(ctx, nil)
 	if err != nil {
 		t.Fatalf("no change seen: %v", err)
 	}
@@ -74,7 +77,7 @@ func waitMissing(t *testing.T, ctx context.Context, w *sourceWatcher, hook entry
 			continue
 		default:
 		}
-		if _, err := w.one(ctx); err != nil {
+		if _, err := w.next(ctx, nil); err != nil {
 			t.Fatalf("no warning that %s is gone: %v", dir, err)
 		}
 	}
@@ -86,8 +89,8 @@ func waitMissing(t *testing.T, ctx context.Context, w *sourceWatcher, hook entry
 func TestWatchSurvivesADirectoryRemovedAndRecreated(t *testing.T) {
 	mod := t.TempDir()
 	pkg := filepath.Join(mod, "pkg")
-	write(t, mod, "go.mod", "module example.com/m\n")
-	write(t, pkg, "a.go", "package pkg\n")
+	compilertest.Write(t, mod, "go.mod", "module example.com/m\n")
+	compilertest.Write(t, pkg, "a.go", "package pkg\n")
 	w, hook := newTestWatcher(t)
 	ctx := watchCtx(t)
 	if err := w.set([]string{filepath.Join(mod, "go.mod"), filepath.Join(pkg, "a.go")}, nil); err != nil {
@@ -99,10 +102,10 @@ func TestWatchSurvivesADirectoryRemovedAndRecreated(t *testing.T) {
 	}
 	waitMissing(t, ctx, w, hook, pkg)
 
-	write(t, pkg, "a.go", "package pkg\n\n// back\n")
+	compilertest.Write(t, pkg, "a.go", "package pkg\n\n// back\n")
 	for nextChange(t, ctx, w) != pkg {
 	}
-	write(t, pkg, "a.go", "package pkg\n\n// edited\n")
+	compilertest.Write(t, pkg, "a.go", "package pkg\n\n// edited\n")
 	if got := nextChange(t, ctx, w); got != filepath.Join(pkg, "a.go") {
 		t.Fatalf("change = %s, want the edit of a.go", got)
 	}
@@ -114,7 +117,7 @@ func TestWatchSurvivesADirectoryRemovedAndRecreated(t *testing.T) {
 func TestWatchSurvivesADirectoryRenamedAwayAndBack(t *testing.T) {
 	mod := t.TempDir()
 	pkg := filepath.Join(mod, "pkg")
-	write(t, pkg, "a.go", "package pkg\n")
+	compilertest.Write(t, pkg, "a.go", "package pkg\n")
 	w, hook := newTestWatcher(t)
 	ctx := watchCtx(t)
 	if err := w.set([]string{filepath.Join(pkg, "a.go")}, nil); err != nil {
@@ -131,7 +134,7 @@ func TestWatchSurvivesADirectoryRenamedAwayAndBack(t *testing.T) {
 	}
 	for nextChange(t, ctx, w) != pkg {
 	}
-	write(t, pkg, "a.go", "package pkg\n\n// edited\n")
+	compilertest.Write(t, pkg, "a.go", "package pkg\n\n// edited\n")
 	if got := nextChange(t, ctx, w); got != filepath.Join(pkg, "a.go") {
 		t.Fatalf("change = %s, want the edit of a.go", got)
 	}
@@ -155,11 +158,11 @@ func TestWatchSeesAPackageAppear(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(mod, "a"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	write(t, pkg, "b.go", "package b\n")
+	compilertest.Write(t, pkg, "b.go", "package b\n")
 	// The first event in the new tree is a change, whichever it is.
 	nextChange(t, ctx, w)
 	// And the new directory is watched.
-	write(t, pkg, "b.go", "package b\n\n// edited\n")
+	compilertest.Write(t, pkg, "b.go", "package b\n\n// edited\n")
 	for nextChange(t, ctx, w) != filepath.Join(pkg, "b.go") {
 	}
 }
@@ -171,10 +174,10 @@ func TestWatchSeesEveryBuildFile(t *testing.T) {
 	mod := t.TempDir()
 	pkg := filepath.Join(mod, "pkg")
 	docs := filepath.Join(mod, "docs")
-	write(t, mod, "go.mod", "module example.com/m\n")
-	write(t, pkg, "a.go", "package pkg\n")
-	write(t, pkg, "message.txt", "hello\n")
-	write(t, docs, "d.go", "package docs\n")
+	compilertest.Write(t, mod, "go.mod", "module example.com/m\n")
+	compilertest.Write(t, pkg, "a.go", "package pkg\n")
+	compilertest.Write(t, pkg, "message.txt", "hello\n")
+	compilertest.Write(t, docs, "d.go", "package docs\n")
 	w, _ := newTestWatcher(t)
 	ctx := watchCtx(t)
 	files := []string{filepath.Join(mod, "go.mod"), filepath.Join(pkg, "a.go"), filepath.Join(pkg, "message.txt"), filepath.Join(docs, "d.go")}
@@ -191,10 +194,10 @@ func TestWatchSeesEveryBuildFile(t *testing.T) {
 		{docs, "d.go"},
 	} {
 		// Files no build reads, written first, must not be reported.
-		write(t, docs, "notes.txt", tc.name)
-		write(t, mod, "README.md", tc.name)
-		write(t, pkg, ".hidden.txt", tc.name)
-		write(t, tc.dir, tc.name, "changed "+tc.name)
+		compilertest.Write(t, docs, "notes.txt", tc.name)
+		compilertest.Write(t, mod, "README.md", tc.name)
+		compilertest.Write(t, pkg, ".hidden.txt", tc.name)
+		compilertest.Write(t, tc.dir, tc.name, "changed "+tc.name)
 		// A new file is two events (create, write): skip the previous
 		// case's second one.
 		got := nextChange(t, ctx, w)
@@ -211,7 +214,7 @@ func TestWatchSeesEveryBuildFile(t *testing.T) {
 // TestPatternDirs proves which directories the package patterns name.
 func TestPatternDirs(t *testing.T) {
 	mod := t.TempDir()
-	write(t, mod, "go.mod", "module example.com/m\n")
+	compilertest.Write(t, mod, "go.mod", "module example.com/m\n")
 	work := filepath.Join(mod, "cmd")
 	got := patternDirs(work, []string{
 		"./a", "../b/...", "./...", "/abs/c", "example.com/m/d/e", "example.com/m/...", "example.com/other/f", "github.com/x/y",
@@ -242,7 +245,7 @@ func TestWatchErrorIsAChange(t *testing.T) {
 		t.Skipf("inotify queue limit %q: too large to overflow here", data)
 	}
 	pkg := t.TempDir()
-	write(t, pkg, "a.go", "package pkg\n")
+	compilertest.Write(t, pkg, "a.go", "package pkg\n")
 	w, hook := newTestWatcher(t)
 	ctx := watchCtx(t)
 	if err := w.set([]string{filepath.Join(pkg, "a.go")}, nil); err != nil {
@@ -263,7 +266,52 @@ func TestWatchErrorIsAChange(t *testing.T) {
 	if !warned {
 		t.Error("the watcher error was not logged at warn")
 	}
-	write(t, pkg, "a.go", "package pkg\n\n// edited\n")
+	compilertest.Write(t, pkg, "a.go", "package pkg\n\n// edited\n")
 	for nextChange(t, ctx, w) != filepath.Join(pkg, "a.go") {
+	}
+}
+
+// TestNextEndsWhenStopped proves that a wait for a change during a build
+// ends with no change when the build is done, and with the change when a
+// watched file changes first.
+func TestNextEndsWhenStopped(t *testing.T) {
+	pkg := t.TempDir()
+	compilertest.Write(t, pkg, "a.go", "package pkg\n")
+	w, _ := newTestWatcher(t)
+	ctx := watchCtx(t)
+	if err := w.set([]string{filepath.Join(pkg, "a.go")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	close(done)
+	if ch, err := w.next(ctx, done); ch != nil || err != nil {
+		t.Fatalf("next after the build ended, with no change = %v, %v; want nil, nil", ch, err)
+	}
+	compilertest.Write(t, pkg, "a.go", "package pkg\n\n// edited\n")
+	if ch, err := w.next(ctx, make(chan struct{})); err != nil || ch == nil || ch.path != filepath.Join(pkg, "a.go") {
+		t.Fatalf("next with a.go edited = %v, %v; want the change of a.go", ch, err)
+	}
+}
+
+// TestSettleReturnsWhenQuietOrCanceled proves that settle returns nil once
+// the sources are quiet, after taking in the events still queued, and the
+// cause when its context ends.
+func TestSettleReturnsWhenQuietOrCanceled(t *testing.T) {
+	pkg := t.TempDir()
+	compilertest.Write(t, pkg, "a.go", "package pkg\n")
+	w, _ := newTestWatcher(t)
+	ctx := watchCtx(t)
+	if err := w.set([]string{filepath.Join(pkg, "a.go")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	compilertest.Write(t, pkg, "a.go", "package pkg\n\n// edited\n")
+	if err := w.settle(ctx, 50*time.Millisecond); err != nil {
+		t.Fatalf("settle with the sources quiet: %v", err)
+	}
+	canceled, cancel := context.WithCancelCause(ctx)
+	cause := errors.New("stopping")
+	cancel(cause)
+	if err := w.settle(canceled, time.Hour); !errors.Is(err, cause) {
+		t.Fatalf("settle with its context canceled = %v, want %v", err, cause)
 	}
 }

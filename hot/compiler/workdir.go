@@ -12,11 +12,13 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hotbus/hotbus/hot/compiler/codegen"
+	"github.com/hotbus/hotbus/hot/compiler/internal/owned"
 	"github.com/hotbus/hotbus/internal/atomicfile"
 )
 
 // Each build generates its tree into a dir of its own in the codegen dir,
-// "build-<pid>-<random>", marked as hotbus's (owned.go) and removed when
+// "build-<pid>-<random>", marked as hotbus's (internal/owned) and removed when
 // the build ends: two processes sharing a codegen dir never write the same
 // tree, and the pid tells, after a crash, whether its writer is gone.
 
@@ -31,7 +33,7 @@ func newBuildDir(codegenDir string) (string, error) {
 		return "", fmt.Errorf("codegen: %w", err)
 	}
 	dir := filepath.Join(codegenDir, "build-"+strconv.Itoa(os.Getpid())+"-"+hex.EncodeToString(rnd[:]))
-	if err := createOwned(dir); err != nil {
+	if err := owned.Create(dir); err != nil {
 		return "", fmt.Errorf("codegen: create the build tree %s: %w", dir, err)
 	}
 	return dir, nil
@@ -44,7 +46,7 @@ const buildWaitDelay = 5 * time.Second
 // goTmpDir returns the go command's temp dir (GOTMPDIR, where its $WORK
 // goes) inside the tree of a build, so that what a killed build's go
 // command leaves is removed with the tree.
-func goTmpDir(t *Tree) string {
+func goTmpDir(t *codegen.Tree) string {
 	return filepath.Join(t.Dir, ".gotmp")
 }
 
@@ -72,7 +74,7 @@ func (c *Compiler) sweep() {
 		}
 		pid, err := strconv.Atoi(m[1])
 		dir := filepath.Join(c.opts.CodegenDir, e.Name())
-		if err != nil || !atomicfile.WriterGone(pid) || !isOwned(dir) {
+		if err != nil || !atomicfile.WriterGone(pid) || !owned.Is(dir) {
 			continue
 		}
 		if err := os.RemoveAll(dir); err != nil {

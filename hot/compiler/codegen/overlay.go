@@ -1,4 +1,4 @@
-package hot_compiler
+package codegen
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotbus/hotbus/hot/compiler/analysis"
+	"github.com/hotbus/hotbus/hot/compiler/hostpins"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
 )
@@ -47,12 +49,12 @@ type Tree struct {
 	// host's build info), for errors about the generated go.mod.
 	Origins map[string]string
 	// GoOverlay is the go command's -overlay file of the build, or "":
-	// the go.mod files of the host's vendored modules (vendor.go).
+	// the go.mod files of the host's vendored modules (hostpins/vendor.go).
 	GoOverlay string
 }
 
-// goFlags returns the go command flags the tree needs besides the host's.
-func (t *Tree) goFlags() []string {
+// GoFlags returns the go command flags the tree needs besides the host's.
+func (t *Tree) GoFlags() []string {
 	if t.GoOverlay == "" {
 		return nil
 	}
@@ -86,12 +88,12 @@ type Overlay struct {
 
 // overlayOf returns the overlay holding p's copy and the directory of the
 // copy.
-func (t *Tree) overlayOf(p *HotPackage) (*Overlay, string) {
+func (t *Tree) overlayOf(p *analysis.HotPackage) (*Overlay, string) {
 	ov := t.Units[p.ImportPath]
 	if ov == nil {
 		ov = t.Overlays[p.Module.Path]
 	}
-	return ov, ov.pkgDir(t.importPathOf(p.ImportPath))
+	return ov, ov.pkgDir(t.ImportPathOf(p.ImportPath))
 }
 
 // pkgDir returns the directory of the package with import path ip (a
@@ -101,8 +103,8 @@ func (ov *Overlay) pkgDir(ip string) string {
 	return filepath.Join(ov.Dir, filepath.FromSlash(rel))
 }
 
-// importPathOf returns the import path of a hot package's copy.
-func (t *Tree) importPathOf(importPath string) string {
+// ImportPathOf returns the import path of a hot package's copy.
+func (t *Tree) ImportPathOf(importPath string) string {
 	if ov := t.Units[importPath]; ov != nil {
 		return prefixed(ov.Prefix, importPath)
 	}
@@ -125,7 +127,7 @@ func copyModule(path string) (modPath, version string) {
 		i := strings.LastIndex(modPath, "/")
 		if ok || i < 0 {
 			if major == "" {
-				return modPath, zeroPseudo
+				return modPath, hostpins.ZeroPseudo
 			}
 			return modPath, module.PseudoVersion(strings.TrimPrefix(major, "/"), "", time.Time{}, "000000000000")
 		}
@@ -133,21 +135,21 @@ func copyModule(path string) (modPath, version string) {
 	}
 }
 
-// pluginModuleName is the last element of the plugin main module path.
-const pluginModuleName = "plugin"
+// MainDirName is the last element of the plugin main module path.
+const MainDirName = "plugin"
 
 // prefixed returns importPath under prefix.
 func prefixed(prefix, importPath string) string {
 	return prefix + "/" + importPath
 }
 
-// newTree lays out a tree under dir for the hot packages.
-func newTree(dir, prefix string, pkgs []*HotPackage) (*Tree, error) {
+// NewTree lays out a tree under dir for the hot packages.
+func NewTree(dir, prefix string, pkgs []*analysis.HotPackage) *Tree {
 	t := &Tree{
 		Dir:        dir,
 		Prefix:     prefix,
-		MainDir:    filepath.Join(dir, pluginModuleName),
-		PluginPath: prefixed(prefix, pluginModuleName),
+		MainDir:    filepath.Join(dir, MainDirName),
+		PluginPath: prefixed(prefix, MainDirName),
 		Overlays:   map[string]*Overlay{},
 		Files:      map[string]string{},
 	}
@@ -165,20 +167,20 @@ func newTree(dir, prefix string, pkgs []*HotPackage) (*Tree, error) {
 			Prefix:    prefix,
 		}
 	}
-	return t, nil
+	return t
 }
 
-// writeOverlays copies the hot packages into the tree (or as units),
+// WriteOverlays copies the hot packages into the tree (or as units),
 // rewriting their imports of each other, and writes the overlay go.mod
 // files.
-func (t *Tree) writeOverlays(pkgs []*HotPackage) error {
+func (t *Tree) WriteOverlays(pkgs []*analysis.HotPackage) error {
 	hot := make(map[string]bool, len(pkgs))
 	for _, p := range pkgs {
 		hot[p.ImportPath] = true
 	}
 	rename := func(path string) (string, bool) {
 		if hot[path] {
-			return t.importPathOf(path), true
+			return t.ImportPathOf(path), true
 		}
 		return "", false
 	}
@@ -221,11 +223,11 @@ func writeOverlayGoMod(dir string, ov *Overlay) error {
 	if err != nil {
 		return fmt.Errorf("overlay go.mod for %s: %w", ov.Orig, err)
 	}
-	return writeFile(filepath.Join(dir, "go.mod"), data)
+	return WriteFile(filepath.Join(dir, "go.mod"), data)
 }
 
 // relToPackage returns a package file's path relative to the package dir.
-func relToPackage(p *HotPackage, src string) string {
+func relToPackage(p *analysis.HotPackage, src string) string {
 	relFile, err := filepath.Rel(p.Dir, src)
 	if err != nil || strings.HasPrefix(relFile, "..") {
 		relFile = filepath.Base(src)
@@ -235,7 +237,7 @@ func relToPackage(p *HotPackage, src string) string {
 
 // copyPackage copies p's files into dst, rewriting the imports of Go
 // files, and records each copy's original in files (if not nil).
-func copyPackage(p *HotPackage, dst string, rename func(string) (string, bool), files map[string]string) error {
+func copyPackage(p *analysis.HotPackage, dst string, rename func(string) (string, bool), files map[string]string) error {
 	for _, src := range p.Files {
 		out := filepath.Join(dst, relToPackage(p, src))
 		data, err := os.ReadFile(src)
@@ -243,11 +245,11 @@ func copyPackage(p *HotPackage, dst string, rename func(string) (string, bool), 
 			return fmt.Errorf("copy hot package %s: %w", p.ImportPath, err)
 		}
 		if strings.HasSuffix(src, ".go") {
-			if data, err = RewriteImports(src, data, rename); err != nil {
+			if data, err = rewriteImports(src, data, rename); err != nil {
 				return fmt.Errorf("copy hot package %s: %w", p.ImportPath, err)
 			}
 		}
-		if err := writeFile(out, data); err != nil {
+		if err := WriteFile(out, data); err != nil {
 			return err
 		}
 		if files != nil {
@@ -257,10 +259,10 @@ func copyPackage(p *HotPackage, dst string, rename func(string) (string, bool), 
 	return nil
 }
 
-// RewriteImports returns src with every import path for which rename
+// rewriteImports returns src with every import path for which rename
 // returns true replaced. Only the import path literals change: line
 // numbers and every other byte stay as they were.
-func RewriteImports(filename string, src []byte, rename func(string) (string, bool)) ([]byte, error) {
+func rewriteImports(filename string, src []byte, rename func(string) (string, bool)) ([]byte, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, filename, src, parser.ImportsOnly|parser.ParseComments)
 	if err != nil {
@@ -297,8 +299,8 @@ func RewriteImports(filename string, src []byte, rename func(string) (string, bo
 	return b.Bytes(), nil
 }
 
-// writeFile writes data to path, creating its directory.
-func writeFile(path string, data []byte) error {
+// WriteFile writes data to path, creating its directory.
+func WriteFile(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("codegen: %w", err)
 	}
@@ -311,11 +313,11 @@ func writeFile(path string, data []byte) error {
 // goModLine matches a go command message about a line of a go.mod file.
 var goModLine = regexp.MustCompile(`^(\S*go\.mod):(\d+)(?::\d+)?: `)
 
-// explainGoMod follows each go command message about a line of the plugin
+// ExplainGoMod follows each go command message about a line of the plugin
 // main module's go.mod (which hotbus generates, and the user never sees)
 // with what of the user's that line comes from: a go.mod file, a package
 // directory, or the host's build info.
-func (t *Tree) explainGoMod(text string) string {
+func (t *Tree) ExplainGoMod(text string) string {
 	gomod := filepath.Join(t.MainDir, "go.mod")
 	data, err := os.ReadFile(gomod)
 	if err != nil {
@@ -353,6 +355,39 @@ func (t *Tree) explainGoMod(text string) string {
 			b.WriteString("\n")
 		}
 		fmt.Fprintf(&b, "\t(go.mod line %d is in the plugin's go.mod that hotbus generated, %s, for %s)\n", n, gomod, origin)
+	}
+	return b.String()
+}
+
+// RewriteOutput maps overlay paths and prefixed import paths in go
+// command output back to the user's files and import paths.
+func (t *Tree) RewriteOutput(text string, pkgs []*analysis.HotPackage) string {
+	type repl struct{ from, to string }
+	var repls []repl
+	prefixes := []string{t.Prefix}
+	for _, p := range pkgs {
+		ov, dir := t.overlayOf(p)
+		if ov.Prefix != "" && ov.Prefix != t.Prefix {
+			prefixes = append(prefixes, ov.Prefix)
+		}
+		repls = append(repls, repl{dir + string(filepath.Separator), p.Dir + string(filepath.Separator)})
+		if r, err := filepath.Rel(t.MainDir, dir); err == nil {
+			repls = append(repls, repl{r + string(filepath.Separator), p.Dir + string(filepath.Separator)})
+		}
+		// -trimpath prints files as <import path>/<file>.
+		repls = append(repls, repl{t.ImportPathOf(p.ImportPath) + "/", p.Dir + string(filepath.Separator)})
+	}
+	// Longest first, so a nested package's directory wins over its parent's.
+	sort.SliceStable(repls, func(i, j int) bool { return len(repls[i].from) > len(repls[j].from) })
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(text, "\n") {
+		for _, r := range repls {
+			line = strings.ReplaceAll(line, r.from, r.to)
+		}
+		for _, prefix := range prefixes {
+			line = strings.ReplaceAll(line, prefix+"/", "")
+		}
+		b.WriteString(line)
 	}
 	return b.String()
 }

@@ -1,11 +1,11 @@
-package hot_compiler
+package analysis
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/hotbus/hotbus/hot/compiler/internal/compilertest"
 	"golang.org/x/tools/go/packages"
 )
 
@@ -35,56 +35,56 @@ func TestAnalysisIsReusedOnlyForEditsItDoesNotSee(t *testing.T) {
 		edit  func(t *testing.T, dir string)
 		reuse bool
 	}{
-		{"same content saved again", func(t *testing.T, dir string) { write(t, dir, "ctrl.go", reuseFixture) }, true},
+		{"same content saved again", func(t *testing.T, dir string) { compilertest.Write(t, dir, "ctrl.go", reuseFixture) }, true},
 		{"a constant", func(t *testing.T, dir string) {
-			write(t, dir, "ctrl.go", strings.Replace(reuseFixture, "Generation = 1", "Generation = 2", 1))
+			compilertest.Write(t, dir, "ctrl.go", strings.Replace(reuseFixture, "Generation = 1", "Generation = 2", 1))
 		}, true},
 		{"a function body", func(t *testing.T, dir string) {
-			write(t, dir, "ctrl.go", strings.Replace(reuseFixture, "return lib.New(b)", "return lib.New(b) /* new */", 1))
+			compilertest.Write(t, dir, "ctrl.go", strings.Replace(reuseFixture, "return lib.New(b)", "return lib.New(b) /* new */", 1))
 		}, true},
 		{"a compile error in a body", func(t *testing.T, dir string) {
-			write(t, dir, "ctrl.go", strings.Replace(reuseFixture, "return lib.New(b)", "return undefinedName", 1))
+			compilertest.Write(t, dir, "ctrl.go", strings.Replace(reuseFixture, "return lib.New(b)", "return undefinedName", 1))
 		}, true},
 		{"an import", func(t *testing.T, dir string) {
-			write(t, dir, "ctrl.go", strings.Replace(reuseFixture, `import "example.com/app/lib"`, `import "example.com/app/lib2"`, 1))
+			compilertest.Write(t, dir, "ctrl.go", strings.Replace(reuseFixture, `import "example.com/app/lib"`, `import "example.com/app/lib2"`, 1))
 		}, false},
 		{"NewFactory's signature", func(t *testing.T, dir string) {
-			write(t, dir, "ctrl.go", strings.Replace(reuseFixture, "(b bus.Bus) *Factory", "(b bus.Bus) Factory", 1))
+			compilertest.Write(t, dir, "ctrl.go", strings.Replace(reuseFixture, "(b bus.Bus) *Factory", "(b bus.Bus) Factory", 1))
 		}, false},
 		{"the constant ConfigID names", func(t *testing.T, dir string) {
-			write(t, dir, "ctrl.go", strings.Replace(reuseFixture, `"app/ctrl"`, `"app/other"`, 1))
+			compilertest.Write(t, dir, "ctrl.go", strings.Replace(reuseFixture, `"app/ctrl"`, `"app/other"`, 1))
 		}, false},
 		{"a build constraint", func(t *testing.T, dir string) {
-			write(t, dir, "ctrl.go", "//go:build linux\n\n"+reuseFixture)
+			compilertest.Write(t, dir, "ctrl.go", "//go:build linux\n\n"+reuseFixture)
 		}, false},
 		{"a syntax error", func(t *testing.T, dir string) {
-			write(t, dir, "ctrl.go", reuseFixture+"func {")
+			compilertest.Write(t, dir, "ctrl.go", reuseFixture+"func {")
 		}, false},
-		{"a new file", func(t *testing.T, dir string) { write(t, dir, "more.go", "package ctrl\n") }, false},
-		{"a new C file", func(t *testing.T, dir string) { write(t, dir, "add.c", "int add(void) { return 1; }\n") }, false},
-		{"a file no build reads", func(t *testing.T, dir string) { write(t, dir, "NOTES.md", "notes\n") }, true},
+		{"a new file", func(t *testing.T, dir string) { compilertest.Write(t, dir, "more.go", "package ctrl\n") }, false},
+		{"a new C file", func(t *testing.T, dir string) { compilertest.Write(t, dir, "add.c", "int add(void) { return 1; }\n") }, false},
+		{"a file no build reads", func(t *testing.T, dir string) { compilertest.Write(t, dir, "NOTES.md", "notes\n") }, true},
 		{"go.mod", func(t *testing.T, dir string) {
-			write(t, filepath.Dir(dir), "go.mod", "module example.com/app\n\ngo 1.25\n\nrequire example.com/x v1.0.0\n")
+			compilertest.Write(t, filepath.Dir(dir), "go.mod", "module example.com/app\n\ngo 1.25\n\nrequire example.com/x v1.0.0\n")
 		}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()
 			dir := filepath.Join(root, "ctrl")
-			write(t, root, "go.mod", "module example.com/app\n\ngo 1.25\n")
-			write(t, dir, "ctrl.go", reuseFixture)
+			compilertest.Write(t, root, "go.mod", "module example.com/app\n\ngo 1.25\n")
+			compilertest.Write(t, dir, "ctrl.go", reuseFixture)
 			a := &Analysis{Packages: []*HotPackage{{
 				ImportPath: "example.com/app/ctrl", Name: "ctrl", Dir: dir,
 				Module:   &packages.Module{Path: "example.com/app", GoMod: filepath.Join(root, "go.mod")},
 				Files:    []string{filepath.Join(dir, "ctrl.go")},
 				ConfigID: "app/ctrl",
 			}}}
-			watch := watchFiles(a)
-			r := recordAnalysis(a, watch, statFiles(watch))
+			watch := WatchFiles(a)
+			r := NewRecord(a, watch, StatFiles(watch))
 			if r == nil {
 				t.Fatal("nothing recorded")
 			}
 			tc.edit(t, dir)
-			got, ok := r.reuse()
+			got, ok := r.Reuse()
 			if ok != tc.reuse {
 				t.Fatalf("reuse = %v, want %v", ok, tc.reuse)
 			}
@@ -99,30 +99,19 @@ func TestAnalysisIsReusedOnlyForEditsItDoesNotSee(t *testing.T) {
 // analysis that may have seen older content is not reused.
 func TestNothingRecordedForAFileChangedDuringTheAnalysis(t *testing.T) {
 	dir := t.TempDir()
-	write(t, dir, "ctrl.go", reuseFixture)
+	compilertest.Write(t, dir, "ctrl.go", reuseFixture)
 	a := &Analysis{Packages: []*HotPackage{{
 		ImportPath: "example.com/app/ctrl", Name: "ctrl", Dir: dir,
 		Module: &packages.Module{Path: "example.com/app"}, Files: []string{filepath.Join(dir, "ctrl.go")},
 	}}}
-	watch := watchFiles(a)
-	pre := statFiles(watch)
-	write(t, dir, "ctrl.go", reuseFixture+"\n// more\n")
-	if r := recordAnalysis(a, watch, pre); r != nil {
+	watch := WatchFiles(a)
+	pre := StatFiles(watch)
+	compilertest.Write(t, dir, "ctrl.go", reuseFixture+"\n// more\n")
+	if r := NewRecord(a, watch, pre); r != nil {
 		t.Fatal("recorded an analysis whose files changed while it ran")
 	}
-	if r := recordAnalysis(a, watch, nil); r != nil {
+	if r := NewRecord(a, watch, nil); r != nil {
 		t.Fatal("recorded an analysis with no stamps from before it")
-	}
-}
-
-// write writes a file, creating its directory.
-func write(t *testing.T, dir, name, content string) {
-	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -136,23 +125,25 @@ func TestEmbeddedFileEditsAndReuse(t *testing.T) {
 		edit  func(t *testing.T, dir string)
 		reuse bool
 	}{
-		{"the embedded file's content", func(t *testing.T, dir string) { write(t, dir, "message.txt", "goodbye\n") }, true},
+		{"the embedded file's content", func(t *testing.T, dir string) { compilertest.Write(t, dir, "message.txt", "goodbye\n") }, true},
 		{"a file the package does not use, in an embedded file's directory", func(t *testing.T, dir string) {
-			write(t, filepath.Join(dir, "static"), "new.css", "p {}\n")
+			compilertest.Write(t, filepath.Join(dir, "static"), "new.css", "p {}\n")
 		}, false},
 		{"a new directory in an embedded file's directory", func(t *testing.T, dir string) {
-			write(t, filepath.Join(dir, "static", "img"), "logo.svg", "<svg/>\n")
+			compilertest.Write(t, filepath.Join(dir, "static", "img"), "logo.svg", "<svg/>\n")
 		}, false},
-		{"a C file in the package directory", func(t *testing.T, dir string) { write(t, dir, "add.c", "int add(void) { return 1; }\n") }, false},
-		{"a hidden file", func(t *testing.T, dir string) { write(t, filepath.Join(dir, "static"), ".new.css.swp", "x") }, true},
+		{"a C file in the package directory", func(t *testing.T, dir string) { compilertest.Write(t, dir, "add.c", "int add(void) { return 1; }\n") }, false},
+		{"a hidden file", func(t *testing.T, dir string) {
+			compilertest.Write(t, filepath.Join(dir, "static"), ".new.css.swp", "x")
+		}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()
 			dir := filepath.Join(root, "ctrl")
-			write(t, root, "go.mod", "module example.com/app\n\ngo 1.25\n")
-			write(t, dir, "ctrl.go", reuseFixture)
-			write(t, dir, "message.txt", "hello\n")
-			write(t, filepath.Join(dir, "static"), "site.css", "body {}\n")
+			compilertest.Write(t, root, "go.mod", "module example.com/app\n\ngo 1.25\n")
+			compilertest.Write(t, dir, "ctrl.go", reuseFixture)
+			compilertest.Write(t, dir, "message.txt", "hello\n")
+			compilertest.Write(t, filepath.Join(dir, "static"), "site.css", "body {}\n")
 			a := &Analysis{Packages: []*HotPackage{{
 				ImportPath: "example.com/app/ctrl", Name: "ctrl", Dir: dir,
 				Module: &packages.Module{Path: "example.com/app", GoMod: filepath.Join(root, "go.mod")},
@@ -162,13 +153,13 @@ func TestEmbeddedFileEditsAndReuse(t *testing.T) {
 				},
 				ConfigID: "app/ctrl",
 			}}}
-			watch := watchFiles(a)
-			r := recordAnalysis(a, watch, statFiles(watch))
+			watch := WatchFiles(a)
+			r := NewRecord(a, watch, StatFiles(watch))
 			if r == nil {
 				t.Fatal("nothing recorded")
 			}
 			tc.edit(t, dir)
-			if _, ok := r.reuse(); ok != tc.reuse {
+			if _, ok := r.Reuse(); ok != tc.reuse {
 				t.Fatalf("reuse = %v, want %v", ok, tc.reuse)
 			}
 		})

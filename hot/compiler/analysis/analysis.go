@@ -1,4 +1,4 @@
-package hot_compiler
+package analysis
 
 import (
 	"bytes"
@@ -20,12 +20,12 @@ import (
 )
 
 const (
-	// busPkgPath is the import path of controllerbus's bus package.
-	busPkgPath = "github.com/aperturerobotics/controllerbus/bus"
-	// controllerPkgPath is the import path of controllerbus's controller package.
-	controllerPkgPath = "github.com/aperturerobotics/controllerbus/controller"
-	// factoryFuncName is the function every hot package must declare.
-	factoryFuncName = "NewFactory"
+	// BusPkgPath is the import path of controllerbus's bus package.
+	BusPkgPath = "github.com/aperturerobotics/controllerbus/bus"
+	// ControllerPkgPath is the import path of controllerbus's controller package.
+	ControllerPkgPath = "github.com/aperturerobotics/controllerbus/controller"
+	// FactoryFunc is the function every hot package must declare.
+	FactoryFunc = "NewFactory"
 )
 
 // Analysis is what the compiler learned about the hot packages.
@@ -41,8 +41,8 @@ type Analysis struct {
 	Modules map[string]*packages.Module
 	// GoWork is the go.work file in use in the work dir, if any.
 	GoWork string
-	// deps are the packages of the closure by import path.
-	deps map[string]*packages.Package
+	// Deps are the packages of the closure by import path.
+	Deps map[string]*packages.Package
 	// DepModules maps each non-standard package in the hot packages'
 	// dependency closure to its module path.
 	DepModules map[string]string
@@ -98,6 +98,12 @@ type AnalysisError struct {
 	files []string
 }
 
+// Files are the source and go.mod files of the packages that were
+// found: a watcher waits on them for the fix.
+func (e *AnalysisError) Files() []string {
+	return e.files
+}
+
 // Error lists the problems, one a line.
 func (e *AnalysisError) Error() string {
 	var b strings.Builder
@@ -121,7 +127,7 @@ func rootFiles(roots []*packages.Package) []string {
 		if p.Module == nil {
 			continue
 		}
-		if gm := goModOf(p.Module); gm != "" && !inModuleCache(gm) {
+		if gm := GoModOf(p.Module); gm != "" && !inModuleCache(gm) {
 			set[gm] = true
 			set[strings.TrimSuffix(gm, ".mod")+".sum"] = true
 		}
@@ -218,7 +224,7 @@ func Analyze(ctx context.Context, workDir string, patterns []string, env []strin
 			i--
 		}
 	}
-	a.deps = byPath
+	a.Deps = byPath
 	a.Support = supportPackages(a.Packages, byPath, nil)
 	return a, nil
 }
@@ -235,7 +241,7 @@ func (a *Analysis) All() []*HotPackage {
 // to them is loaded by the next build rather than colliding with the
 // copy an earlier plugin loaded.
 func (a *Analysis) CopyLocal(copy func(importPath string, m *packages.Module) bool) {
-	a.Support = supportPackages(a.Packages, a.deps, copy)
+	a.Support = supportPackages(a.Packages, a.Deps, copy)
 }
 
 // IsLocal reports whether m is built from a local directory (a main or
@@ -264,7 +270,7 @@ func supportPackages(hot []*HotPackage, byPath map[string]*packages.Package, ext
 			if copied[imp] || ip.Module == nil {
 				continue
 			}
-			if !isInternal(imp) && (extra == nil || !extra(imp, ip.Module)) {
+			if !IsInternal(imp) && (extra == nil || !extra(imp, ip.Module)) {
 				continue
 			}
 			dp := byPath[imp]
@@ -276,7 +282,7 @@ func supportPackages(hot []*HotPackage, byPath map[string]*packages.Package, ext
 			out = append(out, &HotPackage{
 				ImportPath: imp,
 				Name:       dp.Name,
-				Dir:        dirOf(dp.GoFiles[0]),
+				Dir:        filepath.Dir(dp.GoFiles[0]),
 				Module:     dp.Module,
 				Files:      packageFiles(dp),
 			})
@@ -286,8 +292,8 @@ func supportPackages(hot []*HotPackage, byPath map[string]*packages.Package, ext
 	return out
 }
 
-// isInternal reports whether an import path has an internal element.
-func isInternal(path string) bool {
+// IsInternal reports whether an import path has an internal element.
+func IsInternal(path string) bool {
 	return strings.HasPrefix(path, "internal/") || strings.HasSuffix(path, "/internal") ||
 		strings.Contains(path, "/internal/") || path == "internal"
 }
@@ -354,7 +360,7 @@ func analyzePackage(p *packages.Package, workDir string) (*HotPackage, []Problem
 	}
 	hp.Files = packageFiles(p)
 	if len(p.GoFiles) != 0 {
-		hp.Dir = dirOf(p.GoFiles[0])
+		hp.Dir = filepath.Dir(p.GoFiles[0])
 	}
 	return hp, nil
 }
@@ -365,21 +371,21 @@ func checkFactory(p *packages.Package) (string, *Problem) {
 	prob := func(pos, msg string) *Problem {
 		return &Problem{Package: p.PkgPath, Pos: pos, Kind: "factory", Msg: msg}
 	}
-	want := "want func " + factoryFuncName + "(b bus.Bus) T where T implements controller.Factory"
-	obj := p.Types.Scope().Lookup(factoryFuncName)
+	want := "want func " + FactoryFunc + "(b bus.Bus) T where T implements controller.Factory"
+	obj := p.Types.Scope().Lookup(FactoryFunc)
 	if obj == nil {
-		return "", prob("", "no "+factoryFuncName+" function: "+want)
+		return "", prob("", "no "+FactoryFunc+" function: "+want)
 	}
 	pos := p.Fset.Position(obj.Pos()).String()
 	fn, ok := obj.(*types.Func)
 	if !ok {
-		return "", prob(pos, factoryFuncName+" is not a function: "+want)
+		return "", prob(pos, FactoryFunc+" is not a function: "+want)
 	}
 	sig := fn.Type().(*types.Signature)
 	if sig.Recv() != nil || sig.TypeParams().Len() != 0 {
-		return "", prob(pos, factoryFuncName+" must be a plain function: "+want)
+		return "", prob(pos, FactoryFunc+" must be a plain function: "+want)
 	}
-	if sig.Params().Len() != 1 || !isNamed(sig.Params().At(0).Type(), busPkgPath, "Bus") || sig.Variadic() {
+	if sig.Params().Len() != 1 || !isNamed(sig.Params().At(0).Type(), BusPkgPath, "Bus") || sig.Variadic() {
 		return "", prob(pos, "wrong signature "+types.TypeString(sig, nil)+": "+want)
 	}
 	if sig.Results().Len() != 1 {
@@ -428,7 +434,7 @@ func findFactoryIface(busType types.Type) *types.Interface {
 			return nil
 		}
 		seen[p] = true
-		if p.Path() == controllerPkgPath {
+		if p.Path() == ControllerPkgPath {
 			if obj := p.Scope().Lookup("Factory"); obj != nil {
 				if it, ok := obj.Type().Underlying().(*types.Interface); ok {
 					return it
@@ -514,6 +520,21 @@ func absCompilerPaths(out, dir string) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// lookupDisabled matches the go command's report of a module missing
+// from the cache in offline mode.
+var lookupDisabled = regexp.MustCompile(`([^\s:@]+)@([^\s:]+): module lookup disabled by GOPROXY=off`)
+
+// LookupDisabled finds, in go command output, the report of a module
+// missing from the module cache in offline mode (GOPROXY=off), and
+// returns the module's path and version.
+func LookupDisabled(output string) (module, version string, ok bool) {
+	m := lookupDisabled.FindStringSubmatch(output)
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], m[2], true
 }
 
 // offlineHint adds what to do to a go command error about a module

@@ -1,4 +1,4 @@
-package hot_compiler
+package hostpins
 
 import (
 	"debug/buildinfo"
@@ -7,10 +7,10 @@ import (
 	"github.com/hotbus/hotbus/internal/preflight"
 )
 
-// verifyPins reads the built plugin's build info and fails if any module
+// VerifyPins reads the built plugin's build info and fails if any module
 // it shares with the host has another version or replacement: the go.mod
 // of a module the host lacks can raise a shared module's version.
-func verifyPins(host *Host, pluginPath string) error {
+func VerifyPins(host *Host, pluginPath string) error {
 	bi, err := buildinfo.ReadFile(pluginPath)
 	if err != nil {
 		return fmt.Errorf("verify plugin %s: read build info: %w", pluginPath, err)
@@ -45,15 +45,15 @@ func pinString(version, replace string) string {
 	return version
 }
 
-// preflightHost is the host for preflight: the build info the compiler
+// PreflightHost is the host for preflight: the build info the compiler
 // read, and the executable's package hashes.
-func preflightHost(host *Host) (*preflight.Host, error) {
+func PreflightHost(host *Host) (*preflight.Host, error) {
 	return preflight.NewHost(host)
 }
 
-// hostPackages returns the import paths of the packages linked into the
+// LinkedPackages returns the import paths of the packages linked into the
 // host, read from its package hash symbols.
-func hostPackages(host *Host, ph *preflight.Host) (map[string]bool, error) {
+func LinkedPackages(host *Host, ph *preflight.Host) (map[string]bool, error) {
 	hashes, err := ph.PkgHashes()
 	if err != nil {
 		return nil, fmt.Errorf("host %s: list its packages: %w", host.Name(), err)
@@ -65,10 +65,10 @@ func hostPackages(host *Host, ph *preflight.Host) (map[string]bool, error) {
 	return pkgs, nil
 }
 
-// checkHost asks preflight whether the host would load the plugin: the
+// CheckHost asks preflight whether the host would load the plugin: the
 // runtime's own package hash comparison. A package shared with the host
 // whose source was edited since the host was built fails here, named.
-func checkHost(ph *preflight.Host, pluginPath, final string) error {
+func CheckHost(ph *preflight.Host, pluginPath, final string) error {
 	if err := preflight.Check(ph, pluginPath); err != nil {
 		return fmt.Errorf("the build of %s would not load into the host, nothing was published "+
 			"(if a package the host links changed since the host was built, rebuild and restart the host, or revert the change): %w", final, err)

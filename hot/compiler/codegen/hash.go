@@ -1,4 +1,4 @@
-package hot_compiler
+package codegen
 
 import (
 	"crypto/sha256"
@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hotbus/hotbus/hot/compiler/analysis"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 )
 
@@ -17,44 +18,49 @@ import (
 // and binary versions.
 const BuildHashPlaceholder = "{buildHash}"
 
-// buildHashLen is the length of a build hash in hex digits.
-const buildHashLen = 16
+// BuildHashLen is the length of a build hash in hex digits.
+const BuildHashLen = 16
 
-// prefixHashLen is the length of the hash in the import-path prefix.
-const prefixHashLen = 12
+// PrefixHashLen is the length of the hash in the import-path prefix.
+const PrefixHashLen = 12
 
-// hashInputs are everything a build's output depends on.
-type hashInputs struct {
-	goVersion     string
-	flags, env    []string
-	binaryID      string
-	binaryVersion string
-	pins          []hot_manifest.Pin
-	analysis      *Analysis
+// HashInputs are everything a build's output depends on.
+type HashInputs struct {
+	// GoVersion is the host's Go version.
+	GoVersion string
+	// Flags and Env are the go build flags and environment of the build.
+	Flags, Env []string
+	// BinaryID and BinaryVersion are the plugin's (BinaryVersion before
+	// the build hash is put in).
+	BinaryID, BinaryVersion string
+	// Pins are the host's modules.
+	Pins []hot_manifest.Pin
+	// Analysis is the analysis of the hot packages.
+	Analysis *analysis.Analysis
 }
 
-// buildHash returns the content hash of a build's inputs: the sources of
+// BuildHash returns the content hash of a build's inputs: the sources of
 // the hot packages, their go.mod files, the modules they use, the host's
 // pins, the flags and the Go version.
-func buildHash(in hashInputs) (string, error) {
+func BuildHash(in HashInputs) (string, error) {
 	h := sha256.New()
 	line := hashLine(h)
 	hashCommon(line, "codegen", in)
-	line("binary", in.binaryID, in.binaryVersion)
-	for _, p := range in.analysis.All() {
+	line("binary", in.BinaryID, in.BinaryVersion)
+	for _, p := range in.Analysis.All() {
 		if err := hashPackage(h, p); err != nil {
 			return "", err
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil))[:buildHashLen], nil
+	return hex.EncodeToString(h.Sum(nil))[:BuildHashLen], nil
 }
 
 // hashPackage writes a package's own inputs to h: its identity, its
 // module's go.mod, and the name and content of each of its files.
-func hashPackage(h io.Writer, p *HotPackage) error {
+func hashPackage(h io.Writer, p *analysis.HotPackage) error {
 	line := hashLine(h)
 	line("package", p.ImportPath, p.Module.Path, p.Name)
-	if gm := goModOf(p.Module); gm != "" {
+	if gm := analysis.GoModOf(p.Module); gm != "" {
 		if err := hashFile(h, gm); err != nil {
 			return err
 		}
@@ -83,21 +89,21 @@ func hashLine(h io.Writer) func(parts ...string) {
 // hashCommon writes what every hash of a build depends on: the kind of
 // hash, the Go version, the flags and environment, the host's pins, and
 // the modules the hot packages use.
-func hashCommon(line func(parts ...string), kind string, in hashInputs) {
+func hashCommon(line func(parts ...string), kind string, in HashInputs) {
 	line(kind, codegenVersion)
-	line("go", in.goVersion)
-	line(append([]string{"flags"}, in.flags...)...)
-	line(append([]string{"env"}, in.env...)...)
-	for _, p := range in.pins {
+	line("go", in.GoVersion)
+	line(append([]string{"flags"}, in.Flags...)...)
+	line(append([]string{"env"}, in.Env...)...)
+	for _, p := range in.Pins {
 		line("pin", p.Path, p.Version, p.Replace)
 	}
-	mods := make([]string, 0, len(in.analysis.Modules))
-	for path := range in.analysis.Modules {
+	mods := make([]string, 0, len(in.Analysis.Modules))
+	for path := range in.Analysis.Modules {
 		mods = append(mods, path)
 	}
 	sort.Strings(mods)
 	for _, path := range mods {
-		line("module", path, modVersion(in.analysis.Modules[path]))
+		line("module", path, analysis.ModVersion(in.Analysis.Modules[path]))
 	}
 }
 
@@ -116,7 +122,7 @@ func hashFile(h io.Writer, path string) error {
 	return nil
 }
 
-// expandHash replaces BuildHashPlaceholder in s with hash.
-func expandHash(s, hash string) string {
+// ExpandHash replaces BuildHashPlaceholder in s with hash.
+func ExpandHash(s, hash string) string {
 	return strings.ReplaceAll(s, BuildHashPlaceholder, hash)
 }

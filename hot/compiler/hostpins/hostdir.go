@@ -1,4 +1,4 @@
-package hot_compiler
+package hostpins
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hotbus/hotbus/hot/compiler/analysis"
 	"golang.org/x/mod/modfile"
 )
 
@@ -27,40 +28,50 @@ type listedModule struct {
 	Replace *listedModule
 }
 
-// dirResolver finds the source directory of host modules built from
+// DirResolver finds the source directory of host modules built from
 // local source (the host's "(devel)" main module, workspace modules and
 // directory replacements).
-type dirResolver struct {
-	host     *Host
-	workDir  string
-	explicit string
-	goCmd    string
-	goroot   string
-	analysis *Analysis
+type DirResolver struct {
+	// Host is the host whose modules are resolved.
+	Host *Host
+	// WorkDir is the directory the go command lists the modules of.
+	WorkDir string
+	// HostModuleDir, if set, is the host's main module's directory, as
+	// the user gave it (Options.HostModuleDir).
+	HostModuleDir string
+	// GoCmd is the go command.
+	GoCmd string
+	// GOROOT is the go command's GOROOT: files under it are no module's.
+	GOROOT string
+	// Analysis is the analysis of the hot packages: the modules it
+	// resolved come first.
+	Analysis *analysis.Analysis
 	// listed are the work dir's main modules (go list -m -json), loaded once.
 	listed []listedModule
 	// listErr is why listing failed.
 	listErr error
 	listRan bool
-	// binDirs are source module dirs read from the host binary, by path;
-	// nil when they could not be read, so a later build tries again.
-	binDirs map[string]string
-	binRan  bool
+	// BinaryDirs are source module dirs read from the host binary, by
+	// path; nil when they are not read yet or could not be read, so a
+	// later build tries again. A resolver for a later build of the same
+	// host may start from an earlier one's.
+	BinaryDirs map[string]string
+	binRan     bool
 	// binErr is why the host binary's file paths could not be read.
 	binErr error
 }
 
 // resolve returns the directory of module path; replace is the
 // replacement path the host's build info records, if any.
-func (r *dirResolver) resolve(ctx context.Context, path, replace string) (string, error) {
-	if path == r.host.Main.Path && r.explicit != "" {
-		dir, err := checkModDir(r.explicit, path)
+func (r *DirResolver) Resolve(ctx context.Context, path, replace string) (string, error) {
+	if path == r.Host.Main.Path && r.HostModuleDir != "" {
+		dir, err := checkModDir(r.HostModuleDir, path)
 		if err != nil {
 			return "", fmt.Errorf("the host module dir set (--host-module-dir, Options.HostModuleDir) is not %s's source directory: %w", path, err)
 		}
 		return dir, nil
 	}
-	if m := r.analysis.Modules[path]; m != nil {
+	if m := r.Analysis.Modules[path]; m != nil {
 		if m.Replace != nil && m.Replace.Version == "" && m.Replace.Dir != "" {
 			return m.Replace.Dir, nil
 		}
@@ -78,8 +89,8 @@ func (r *dirResolver) resolve(ctx context.Context, path, replace string) (string
 	}
 	mainDir := ""
 	var mainErr error
-	if path != r.host.Main.Path {
-		mainDir, mainErr = r.resolve(ctx, r.host.Main.Path, "")
+	if path != r.Host.Main.Path {
+		mainDir, mainErr = r.Resolve(ctx, r.Host.Main.Path, "")
 	}
 	if replace != "" && mainDir != "" {
 		return checkModDir(filepath.Join(mainDir, replace), path)
@@ -88,7 +99,7 @@ func (r *dirResolver) resolve(ctx context.Context, path, replace string) (string
 		return dir, nil
 	}
 	what := "the host's main module"
-	if path != r.host.Main.Path {
+	if path != r.Host.Main.Path {
 		what = "the host module built from local source"
 		if replace != "" {
 			what += " (replace => " + replace + ")"
@@ -96,16 +107,16 @@ func (r *dirResolver) resolve(ctx context.Context, path, replace string) (string
 	}
 	var causes []string
 	if r.listErr != nil {
-		causes = append(causes, "go list -m in "+r.workDir+": "+r.listErr.Error())
+		causes = append(causes, "go list -m in "+r.WorkDir+": "+r.listErr.Error())
 	} else {
-		causes = append(causes, "it is not a module of the work dir "+r.workDir+" (go list -m)")
+		causes = append(causes, "it is not a module of the work dir "+r.WorkDir+" (go list -m)")
 	}
 	if replace != "" && mainErr != nil {
 		causes = append(causes, "the replacement is relative to the host's main module, whose directory was not found either")
 	}
 	if r.binErr != nil {
 		causes = append(causes, r.binErr.Error())
-	} else if r.host.Settings["-trimpath"] == "true" {
+	} else if r.Host.Settings["-trimpath"] == "true" {
 		causes = append(causes, "the host was built with -trimpath, so its binary names no source directories")
 	} else {
 		causes = append(causes, "no file of the host binary lies in a directory whose go.mod declares it")
@@ -135,13 +146,13 @@ func checkModDir(dir, path string) (string, error) {
 
 // listModules runs go list -m -json in the work dir once: the main
 // module, or every module of its workspace.
-func (r *dirResolver) listModules(ctx context.Context) []listedModule {
+func (r *DirResolver) listModules(ctx context.Context) []listedModule {
 	if r.listRan {
 		return r.listed
 	}
 	r.listRan = true
-	cmd := exec.CommandContext(ctx, r.goCmd, "list", "-m", "-json")
-	cmd.Dir = r.workDir
+	cmd := exec.CommandContext(ctx, r.GoCmd, "list", "-m", "-json")
+	cmd.Dir = r.WorkDir
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOPROXY=off", "GOFLAGS=-mod=mod")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -168,12 +179,12 @@ func (r *dirResolver) listModules(ctx context.Context) []listedModule {
 // (present when it was built without -trimpath) and returns the modules
 // whose go.mod is found above them, by module path. When the binary can't
 // be read it returns nil and keeps the reason in binErr.
-func (r *dirResolver) binaryDirs() map[string]string {
-	if r.binRan {
-		return r.binDirs
+func (r *DirResolver) binaryDirs() map[string]string {
+	if r.binRan || r.BinaryDirs != nil {
+		return r.BinaryDirs
 	}
 	r.binRan = true
-	bin := r.host.Binary
+	bin := r.Host.Binary
 	if bin == "" {
 		var err error
 		if bin, err = os.Executable(); err != nil {
@@ -186,9 +197,9 @@ func (r *dirResolver) binaryDirs() map[string]string {
 		r.binErr = fmt.Errorf("read the source paths of host binary %s: %w", bin, err)
 		return nil
 	}
-	r.binDirs = map[string]string{}
+	r.BinaryDirs = map[string]string{}
 	checked := map[string]bool{}
-	goroot := filepath.Clean(r.goroot)
+	goroot := filepath.Clean(r.GOROOT)
 	for _, f := range files {
 		if !filepath.IsAbs(f) || strings.HasPrefix(f, goroot+string(filepath.Separator)) ||
 			strings.Contains(f, string(filepath.Separator)+"pkg"+string(filepath.Separator)+"mod"+string(filepath.Separator)) {
@@ -198,8 +209,8 @@ func (r *dirResolver) binaryDirs() map[string]string {
 			checked[dir] = true
 			if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil {
 				if mp := modfile.ModulePath(data); mp != "" {
-					if _, ok := r.binDirs[mp]; !ok {
-						r.binDirs[mp] = dir
+					if _, ok := r.BinaryDirs[mp]; !ok {
+						r.BinaryDirs[mp] = dir
 					}
 				}
 				break
@@ -209,7 +220,7 @@ func (r *dirResolver) binaryDirs() map[string]string {
 			}
 		}
 	}
-	return r.binDirs
+	return r.BinaryDirs
 }
 
 // sourceFiles returns the source file names in an ELF Go binary's line

@@ -1,4 +1,4 @@
-package hot_compiler
+package codegen
 
 import (
 	"os"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hotbus/hotbus/hot/compiler/hostpins"
 	"golang.org/x/mod/module"
 )
 
@@ -14,16 +15,16 @@ func TestCopyModuleIsAValidModulePath(t *testing.T) {
 	for _, tc := range []struct {
 		path, mod, version string
 	}{
-		{"hotbus-1/example.com/app", "hotbus-1/example.com/app", zeroPseudo},
-		{"hotbus-1/example.com/app/api/v1", "hotbus-1/example.com/app/api", zeroPseudo},
-		{"hotbus-1/example.com/app/api/v0", "hotbus-1/example.com/app/api", zeroPseudo},
-		{"hotbus-1/example.com/app/v1/v1", "hotbus-1/example.com/app", zeroPseudo},
+		{"hotbus-1/example.com/app", "hotbus-1/example.com/app", hostpins.ZeroPseudo},
+		{"hotbus-1/example.com/app/api/v1", "hotbus-1/example.com/app/api", hostpins.ZeroPseudo},
+		{"hotbus-1/example.com/app/api/v0", "hotbus-1/example.com/app/api", hostpins.ZeroPseudo},
+		{"hotbus-1/example.com/app/v1/v1", "hotbus-1/example.com/app", hostpins.ZeroPseudo},
 		{"hotbus-1/example.com/app/util/v2", "hotbus-1/example.com/app/util/v2", "v2.0.0-00010101000000-000000000000"},
 		{"hotbus-1/example.com/lib/v3", "hotbus-1/example.com/lib/v3", "v3.0.0-00010101000000-000000000000"},
-		{"hotbus-1/example.com/lib/v2/api/v1", "hotbus-1/example.com/lib/v2/api", zeroPseudo},
+		{"hotbus-1/example.com/lib/v2/api/v1", "hotbus-1/example.com/lib/v2/api", hostpins.ZeroPseudo},
 		{"hotbus-1/example.com/app/v1/v2", "hotbus-1/example.com/app/v1/v2", "v2.0.0-00010101000000-000000000000"},
-		{"hotbus-1/example.com/app/v2.1", "hotbus-1/example.com/app", zeroPseudo},
-		{"hotbus-1/example.com/app/v1x", "hotbus-1/example.com/app/v1x", zeroPseudo},
+		{"hotbus-1/example.com/app/v2.1", "hotbus-1/example.com/app", hostpins.ZeroPseudo},
+		{"hotbus-1/example.com/app/v1x", "hotbus-1/example.com/app/v1x", hostpins.ZeroPseudo},
 	} {
 		mod, version := copyModule(tc.path)
 		if mod != tc.mod || version != tc.version {
@@ -53,13 +54,13 @@ func TestGoModErrorsNameTheUsersFiles(t *testing.T) {
 			"hotbus-1/example.com/user/api/v1": "the copy of package example.com/user/api/v1 in /src/user/api/v1 (module example.com/user, /src/user/go.mod)",
 		},
 	}
-	gomod, err := MainGoMod("hotbus-1/plugin", "1.25", []ModReq{
-		{Path: "hotbus-1/example.com/user/api/v1", Version: zeroPseudo, ReplacePath: "../v1"},
+	gomod, err := hostpins.MainGoMod("hotbus-1/plugin", "1.25", []hostpins.ModReq{
+		{Path: "hotbus-1/example.com/user/api/v1", Version: hostpins.ZeroPseudo, ReplacePath: "../v1"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := writeFile(filepath.Join(tr.MainDir, "go.mod"), gomod); err != nil {
+	if err := WriteFile(filepath.Join(tr.MainDir, "go.mod"), gomod); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("go", "list", "-m", "all")
@@ -69,7 +70,7 @@ func TestGoModErrorsNameTheUsersFiles(t *testing.T) {
 	if err == nil {
 		t.Fatalf("go accepted the go.mod:\n%s\n%s", gomod, out)
 	}
-	got := tr.explainGoMod(string(out))
+	got := tr.ExplainGoMod(string(out))
 	wants := strings.Split(strings.TrimSpace(string(out)), "\n")
 	wants = append(wants, "go.mod line 7 is in the plugin's go.mod that hotbus generated, "+filepath.Join(tr.MainDir, "go.mod"),
 		"for the copy of package example.com/user/api/v1 in /src/user/api/v1")

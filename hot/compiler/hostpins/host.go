@@ -1,4 +1,4 @@
-package hot_compiler
+package hostpins
 
 import (
 	"fmt"
@@ -52,7 +52,7 @@ func checkBuildable(h *Host) error {
 	return nil
 }
 
-// pluginFlags returns the go build flags of a plugin for the host:
+// PluginFlags returns the go build flags of a plugin for the host:
 // -buildmode=plugin and the flags that reproduce the host's build settings
 // (hostinfo.Flags: -trimpath, -race, -gcflags, ...), with
 // hot_plugin.BuildTag first in -tags. Unless keepDebugInfo, the plugin is
@@ -60,7 +60,7 @@ func checkBuildable(h *Host) error {
 // link faster and the file smaller; the runtime's line tables stay, so a
 // panic still prints file:line, and the package fingerprints preflight
 // compares don't depend on it.
-func pluginFlags(h *Host, keepDebugInfo bool) []string {
+func PluginFlags(h *Host, keepDebugInfo bool) []string {
 	extra := []string{"-tags=" + hot_plugin.BuildTag}
 	if !keepDebugInfo {
 		extra = append(extra, "-ldflags=-w")
@@ -68,18 +68,14 @@ func pluginFlags(h *Host, keepDebugInfo bool) []string {
 	return append([]string{"-buildmode=plugin"}, hostinfo.Flags(h.Info, extra...)...)
 }
 
-// hostEnv returns the environment ("KEY=value", sorted) that reproduces
+// Env returns the environment ("KEY=value", sorted) that reproduces
 // the host's build settings in the go command (hostinfo.Env).
-func hostEnv(h *Host) []string {
+func Env(h *Host) []string {
 	return hostinfo.Env(h.Info)
 }
 
-// mirroredEnv are the environment variables hostEnv may set: the build's
-// own environment drops them.
-var mirroredEnv = hostinfo.EnvKeys()
-
-// hostPins returns the host's modules as manifest pins.
-func hostPins(h *Host) []hot_manifest.Pin {
+// Pins returns the host's modules as manifest pins.
+func Pins(h *Host) []hot_manifest.Pin {
 	pins := make([]hot_manifest.Pin, 0, len(h.Deps)+1)
 	pins = append(pins, modulePin(&h.Main))
 	for _, d := range h.Deps {

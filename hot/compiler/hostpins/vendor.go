@@ -1,9 +1,8 @@
-package hot_compiler
+package hostpins
 
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,9 +21,6 @@ import (
 // vendor/modules.txt records), so the sources, paths and language
 // versions are the host's.
 
-// vendorOverlayName is the overlay file of a tree, in Tree.Dir.
-const vendorOverlayName = "vendor-overlay.json"
-
 // hostVendored reports whether the host was built in vendor mode: build info
 // records the modules of a vendor directory without their go.sum hashes,
 // which a module-mode build always has for a module it downloaded.
@@ -37,20 +33,21 @@ func hostVendored(h *Host) bool {
 	return false
 }
 
-// vendorPlan is how the plugin uses the host's vendor directory.
-type vendorPlan struct {
-	// dir is the host main module's vendor directory.
-	dir string
-	// goMods are the go.mod files the overlay adds, by the path the go
-	// command reads (<dir>/<module path>/go.mod).
-	goMods map[string][]byte
+// VendorPlan is how the plugin uses the host's vendor directory.
+type VendorPlan struct {
+	// Dir is the host main module's vendor directory.
+	Dir string
+	// GoMods are the go.mod files the build must add with the go
+	// command's -overlay flag, by the path the go command reads
+	// (<Dir>/<module path>/go.mod).
+	GoMods map[string][]byte
 }
 
 // planVendor reads the vendor directory of the host's main module
 // (mainDir) and replaces every vendored host module in reqs with its
 // directory there. It fails when the directory is not the one the host
 // was built from.
-func planVendor(host *Host, mainDir string, reqs map[string]ModReq) (*vendorPlan, error) {
+func planVendor(host *Host, mainDir string, reqs map[string]ModReq) (*VendorPlan, error) {
 	dir := filepath.Join(mainDir, "vendor")
 	txt := filepath.Join(dir, "modules.txt")
 	goVersions, err := readVendorModules(txt)
@@ -59,7 +56,7 @@ func planVendor(host *Host, mainDir string, reqs map[string]ModReq) (*vendorPlan
 			"by building the plugin from the same vendor directory, and %w; run go mod vendor in %s, or build the host with -trimpath",
 			host.Name(), err, mainDir)
 	}
-	vp := &vendorPlan{dir: dir, goMods: map[string][]byte{}}
+	vp := &VendorPlan{Dir: dir, GoMods: map[string][]byte{}}
 	for _, d := range host.Deps {
 		if d.Path == host.Main.Path {
 			continue
@@ -78,7 +75,7 @@ func planVendor(host *Host, mainDir string, reqs map[string]ModReq) (*vendorPlan
 		if gv != "" {
 			gomod += "\ngo " + gv + "\n"
 		}
-		vp.goMods[filepath.Join(mdir, "go.mod")] = []byte(gomod)
+		vp.GoMods[filepath.Join(mdir, "go.mod")] = []byte(gomod)
 	}
 	return vp, nil
 }
@@ -112,34 +109,6 @@ func readVendorModules(path string) (map[string]string, error) {
 		}
 	}
 	return out, sc.Err()
-}
-
-// writeVendorOverlay writes the go.mod files of vp into the tree and the
-// overlay file that maps them into the vendor directory, and sets
-// t.GoOverlay.
-func (t *Tree) writeVendorOverlay(vp *vendorPlan) error {
-	replace := make(map[string]string, len(vp.goMods))
-	for target, data := range vp.goMods {
-		rel, err := filepath.Rel(vp.dir, target)
-		if err != nil {
-			return fmt.Errorf("codegen: vendor overlay: %w", err)
-		}
-		file := filepath.Join(t.Dir, "vendor-modules", rel)
-		if err := writeFile(file, data); err != nil {
-			return err
-		}
-		replace[target] = file
-	}
-	data, err := json.MarshalIndent(struct{ Replace map[string]string }{replace}, "", "\t")
-	if err != nil {
-		return fmt.Errorf("codegen: vendor overlay: %w", err)
-	}
-	path := filepath.Join(t.Dir, vendorOverlayName)
-	if err := writeFile(path, data); err != nil {
-		return err
-	}
-	t.GoOverlay = path
-	return nil
 }
 
 // isVendorReplace reports whether dir is the directory of module path in

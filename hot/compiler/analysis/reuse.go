@@ -1,4 +1,4 @@
-package hot_compiler
+package analysis
 
 import (
 	"bytes"
@@ -22,7 +22,7 @@ import (
 // file. An edit to an embedded file's content reuses the analysis: the
 // build hash and the package copies read the file as it is then. An edit inside function bodies, or to other
 // declarations, reuses the previous analysis; type errors it may bring are
-// then reported by go build, with the user's paths (see rewriteOutput).
+// then reported by go build, with the user's paths (codegen.Tree.RewriteOutput).
 
 // fileRecord is what the last analysis saw of one watched file.
 type fileRecord struct {
@@ -37,8 +37,9 @@ type fileRecord struct {
 	consts map[string]string
 }
 
-// analysisRecord is the last analysis and the files it was made from.
-type analysisRecord struct {
+// Record is an analysis and the files it was made from, to tell whether
+// a later edit can change it ([Record.Reuse]).
+type Record struct {
 	analysis *Analysis
 	files    map[string]*fileRecord
 	// listings are the names in each package directory and each
@@ -47,15 +48,19 @@ type analysisRecord struct {
 	listings map[string][]string
 }
 
+// Stamps are the sizes and modification times of files, by path, taken
+// before an analysis runs ([StatFiles], [NewRecord]).
+type Stamps map[string]fileStamp
+
 // fileStamp is a file's size and modification time.
 type fileStamp struct {
 	size  int64
 	mtime time.Time
 }
 
-// statFiles returns the stamps of the files that exist.
-func statFiles(files []string) map[string]fileStamp {
-	out := make(map[string]fileStamp, len(files))
+// StatFiles returns the stamps of the files that exist.
+func StatFiles(files []string) Stamps {
+	out := make(Stamps, len(files))
 	for _, f := range files {
 		if fi, err := os.Stat(f); err == nil {
 			out[f] = fileStamp{fi.Size(), fi.ModTime()}
@@ -64,13 +69,13 @@ func statFiles(files []string) map[string]fileStamp {
 	return out
 }
 
-// recordAnalysis reads every watch file of a, for reuse to compare against
+// NewRecord reads every watch file of a, for reuse to compare against
 // later. pre are the stamps of the files taken before the analysis ran:
 // a file that changed while it ran, or that pre lacks, might not be what
 // the analysis saw, and then nothing is recorded (nil): the next build
 // analyzes again.
-func recordAnalysis(a *Analysis, watch []string, pre map[string]fileStamp) *analysisRecord {
-	r := &analysisRecord{analysis: a, files: make(map[string]*fileRecord, len(watch)), listings: map[string][]string{}}
+func NewRecord(a *Analysis, watch []string, pre Stamps) *Record {
+	r := &Record{analysis: a, files: make(map[string]*fileRecord, len(watch)), listings: map[string][]string{}}
 	for _, f := range watch {
 		fr, err := readRecord(f)
 		if err != nil {
@@ -91,9 +96,9 @@ func recordAnalysis(a *Analysis, watch []string, pre map[string]fileStamp) *anal
 	return r
 }
 
-// reuse returns the recorded analysis if no watched file changed in a way
+// Reuse returns the recorded analysis if no watched file changed in a way
 // that can change it, updating the records of files whose content changed.
-func (r *analysisRecord) reuse() (*Analysis, bool) {
+func (r *Record) Reuse() (*Analysis, bool) {
 	if r == nil {
 		return nil, false
 	}
@@ -184,7 +189,7 @@ func listedDirs(a *Analysis) map[string]bool {
 			dirs[p.Dir] = false
 		}
 		for _, f := range p.Files {
-			if !isSourceName(filepath.Base(f)) && !strings.HasSuffix(f, "_test.go") {
+			if !IsSourceName(filepath.Base(f)) && !strings.HasSuffix(f, "_test.go") {
 				dirs[filepath.Dir(f)] = true
 			}
 		}
@@ -207,7 +212,7 @@ func dirListing(dir string, all bool) ([]string, error) {
 		switch {
 		case all && !strings.HasPrefix(n, ".") && !strings.HasPrefix(n, "_"):
 			names = append(names, n)
-		case !e.IsDir() && isSourceName(n):
+		case !e.IsDir() && IsSourceName(n):
 			names = append(names, n)
 		}
 	}
@@ -264,7 +269,7 @@ func goShape(path string, src []byte) (string, map[string]string) {
 	for _, d := range f.Decls {
 		switch d := d.(type) {
 		case *ast.FuncDecl:
-			if d.Recv == nil && d.Name.Name == factoryFuncName {
+			if d.Recv == nil && d.Name.Name == FactoryFunc {
 				b.WriteString(text(d.Type) + "\n")
 			}
 		case *ast.GenDecl:

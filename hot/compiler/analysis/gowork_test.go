@@ -1,29 +1,15 @@
-package hot_compiler
+package analysis
 
 import (
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
 	"strings"
 	"testing"
-)
 
-// fakeGo writes an executable "go" script into a new directory and
-// returns the directory.
-func fakeGo(t *testing.T, script string) string {
-	t.Helper()
-	if runtime.GOOS == "windows" {
-		t.Skip("fake go commands are shell scripts")
-	}
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "go"), []byte("#!/bin/sh\n"+script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
+	"github.com/hotbus/hotbus/hot/compiler/internal/compilertest"
+)
 
 // TestGoWorkRunsTheConfiguredGo proves that the go.work lookup runs the
 // go command it is given, not the one on the process's PATH, and that it
@@ -34,7 +20,7 @@ func TestGoWorkRunsTheConfiguredGo(t *testing.T) {
 		{"off", ""},
 		{"", ""},
 	} {
-		bin := filepath.Join(fakeGo(t, "echo '"+tc.out+"'\n"), "go")
+		bin := filepath.Join(compilertest.FakeGo(t, "echo '"+tc.out+"'\n"), "go")
 		got, err := goWork(context.Background(), bin, t.TempDir(), os.Environ())
 		if err != nil {
 			t.Fatal(err)
@@ -49,7 +35,7 @@ func TestGoWorkRunsTheConfiguredGo(t *testing.T) {
 // naming the command, the directory, the go command's own message and
 // what to do, not a silent "no workspace".
 func TestGoWorkErrorSaysWhatFailed(t *testing.T) {
-	bin := filepath.Join(fakeGo(t, "echo 'go: GOFLAGS: unknown flag -bogus' >&2\nexit 1\n"), "go")
+	bin := filepath.Join(compilertest.FakeGo(t, "echo 'go: GOFLAGS: unknown flag -bogus' >&2\nexit 1\n"), "go")
 	dir := t.TempDir()
 	_, err := goWork(context.Background(), bin, dir, os.Environ())
 	if err == nil {
@@ -66,8 +52,8 @@ func TestGoWorkErrorSaysWhatFailed(t *testing.T) {
 // on the PATH env sets (the last one, as os/exec does), so the compiler's
 // GoCommand, which it puts first on that PATH, is the one that runs.
 func TestGoCommandInFollowsEnvPath(t *testing.T) {
-	first := fakeGo(t, "exit 0\n")
-	second := fakeGo(t, "exit 0\n")
+	first := compilertest.FakeGo(t, "exit 0\n")
+	second := compilertest.FakeGo(t, "exit 0\n")
 	env := []string{"PATH=" + second, "HOME=/nowhere", "PATH=" + first + string(os.PathListSeparator) + second}
 	if got, want := goCommandIn(env), filepath.Join(first, "go"); got != want {
 		t.Errorf("goCommandIn = %s, want %s", got, want)
@@ -85,9 +71,9 @@ func TestAnalyzeReportsAFailedGoWorkLookup(t *testing.T) {
 		t.Skip("runs go list")
 	}
 	mod := t.TempDir()
-	write(t, mod, "go.mod", "module example.com/m\n\ngo 1.25\n")
-	write(t, filepath.Join(mod, "p"), "p.go", "package p\n")
-	bin := fakeGo(t, "case \"$1\" in env) echo 'go: broken go env' >&2; exit 1;; esac\nexit 1\n")
+	compilertest.Write(t, mod, "go.mod", "module example.com/m\n\ngo 1.25\n")
+	compilertest.Write(t, filepath.Join(mod, "p"), "p.go", "package p\n")
+	bin := compilertest.FakeGo(t, "case \"$1\" in env) echo 'go: broken go env' >&2; exit 1;; esac\nexit 1\n")
 	// go/packages runs the go on the process's PATH; the lookup runs the
 	// one on env's PATH.
 	_, err := Analyze(context.Background(), mod, []string{"./p"}, []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")})
@@ -97,39 +83,5 @@ func TestAnalyzeReportsAFailedGoWorkLookup(t *testing.T) {
 	var ae *AnalysisError
 	if errors.As(err, &ae) || !strings.Contains(err.Error(), "broken go env") {
 		t.Fatalf("Analyze error = %v, want the go.work lookup's failure", err)
-	}
-}
-
-// TestHostDirErrorKeepsTheCause proves that when the host's module dir
-// can't be found, the error keeps why the host binary could not be read
-// and names settings that exist.
-func TestHostDirErrorKeepsTheCause(t *testing.T) {
-	notELF := filepath.Join(t.TempDir(), "host")
-	if err := os.WriteFile(notELF, []byte("#!/bin/sh\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	r := &dirResolver{
-		host:     &Host{Binary: notELF, Main: debug.Module{Path: "example.com/host"}, Settings: map[string]string{}},
-		workDir:  t.TempDir(),
-		goCmd:    filepath.Join(fakeGo(t, "echo 'go: no modules here' >&2\nexit 1\n"), "go"),
-		analysis: &Analysis{},
-	}
-	_, err := r.resolve(context.Background(), "example.com/host", "")
-	if err == nil {
-		t.Fatal("resolve found a directory for a module that has none")
-	}
-	for _, want := range []string{
-		"example.com/host", "no modules here", "read the source paths of host binary " + notELF, "ELF",
-		"workDir", "--host-module-dir", "Options.HostModuleDir",
-	} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error does not say %q:\n%v", want, err)
-		}
-	}
-	if r.binaryDirs() != nil {
-		t.Error("a binary that could not be read is cached as read: a later build would lose the cause")
-	}
-	if strings.Contains(err.Error(), "or set the host module dir") {
-		t.Errorf("error names a setting the config does not have:\n%v", err)
 	}
 }

@@ -1,6 +1,6 @@
 //go:build unix
 
-package hot_compiler
+package codegen
 
 import (
 	"errors"
@@ -9,11 +9,12 @@ import (
 	"syscall"
 )
 
-// lockFile takes an advisory lock (flock) on the file at path, created if
-// needed: shared or exclusive. With wait false, a lock held by another
+// LockUnits takes an advisory lock (flock) on the lock file of the units
+// dir root, created if needed: shared or exclusive. With wait false, a lock held by another
 // open file, in this process or another, returns errLocked at once.
 // The lock goes with the process: a killed holder holds nothing.
-func lockFile(path string, exclusive, wait bool) (*fileLock, error) {
+func LockUnits(root string, exclusive, wait bool) (*UnitsLock, error) {
+	path := unitsLockPath(root)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
@@ -38,11 +39,11 @@ func lockFile(path string, exclusive, wait bool) (*fileLock, error) {
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
-	return &fileLock{f: f}, nil
+	return &UnitsLock{f: f}, nil
 }
 
-// unlock releases the lock.
-func (l *fileLock) unlock() {
+// Unlock releases the lock.
+func (l *UnitsLock) Unlock() {
 	if l != nil && l.f != nil {
 		_ = l.f.Close()
 	}

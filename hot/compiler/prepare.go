@@ -1,0 +1,164 @@
+package hot_compiler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/hotbus/hotbus/hot/compiler/analysis"
+	"github.com/hotbus/hotbus/hot/compiler/codegen"
+	"github.com/hotbus/hotbus/hot/compiler/hostpins"
+	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
+	"golang.org/x/tools/go/packages"
+)
+
+// prepared is a build's analysis and everything derived from it.
+type prepared struct {
+	host     *hostpins.Host
+	analysis *analysis.Analysis
+	hash     string
+	prefix   string
+	flags    []string
+	env      []string
+	manifest *hot_manifest.Build
+}
+
+// prepare reads the host, checks the go command, analyzes the packages
+// and computes the build hash.
+func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
+	host, err := c.readHost(ctx)
+	if err != nil {
+		return nil, err
+	}
+	flags := hostpins.PluginFlags(host, c.opts.KeepDebugInfo)
+	env := hostpins.Env(host)
+	a, reused, pre, err := c.analyze(ctx, flags, env)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.readHostPackages(host); err != nil {
+		return nil, err
+	}
+	if !reused {
+		a.CopyLocal(func(path string, m *packages.Module) bool {
+			return analysis.IsLocal(m) && !c.hostPkgs[path]
+		})
+		c.watch = analysis.WatchFiles(a)
+		c.record = analysis.NewRecord(a, c.watch, pre)
+	}
+	return c.hashed(host, a, flags, env)
+}
+
+// readHost reads the host's build info and finds the go command of its Go
+// version, once per compiler.
+func (c *Compiler) readHost(ctx context.Context) (*hostpins.Host, error) {
+	if c.host == nil {
+		var (
+			h   *hostpins.Host
+			err error
+		)
+		if c.opts.HostBinary != "" {
+			h, err = hostpins.ReadHost(c.opts.HostBinary)
+		} else {
+			h, err = hostpins.CurrentHost()
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.host = h
+	}
+	if c.goTool == nil {
+		t, err := findGo(ctx, c.opts.GoCommand, c.host.GoVersion)
+		if err != nil {
+			return nil, err
+		}
+		c.goTool = t
+	}
+	return c.host, nil
+}
+
+// analyze returns the analysis of the hot packages with the host's build
+// flags and environment: the previous one (reused) when no edit since can
+// change it, else a new one, with the stamps of the watched files from
+// before it ran. A failed analysis adds the files it found to the watch.
+func (c *Compiler) analyze(ctx context.Context, flags, env []string) (_ *analysis.Analysis, reused bool, pre analysis.Stamps, _ error) {
+	c.le.WithField("packages", strings.Join(c.opts.Packages, " ")).Debug("analyzing hot packages")
+	if a, ok := c.record.Reuse(); ok {
+		c.le.Debug("only declarations the analysis does not use changed: reusing it")
+		return a, true, nil, nil
+	}
+	var tags []string
+	for _, f := range flags {
+		if strings.HasPrefix(f, "-tags=") {
+			tags = append(tags, f)
+		}
+	}
+	aenv := append([]string{"GOTOOLCHAIN=local", "GOPROXY=off"}, env...)
+	if c.opts.GoCommand != "" {
+		// go/packages runs "go" from PATH: put the chosen one first.
+		aenv = append(aenv, "PATH="+filepath.Dir(c.goTool.path)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	}
+	pre = analysis.StatFiles(c.watch)
+	a, err := analysis.Analyze(ctx, c.opts.WorkDir, c.opts.Packages, aenv, tags...)
+	if err != nil {
+		var ae *analysis.AnalysisError
+		if errors.As(err, &ae) {
+			// Watch what was found too, so its fix is seen even
+			// when no analysis has succeeded yet.
+			c.watch = slices.Compact(slices.Sorted(slices.Values(slices.Concat(c.watch, ae.Files()))))
+		}
+		return nil, false, nil, err
+	}
+	return a, false, pre, nil
+}
+
+// readHostPackages reads, once per compiler, the host as the preflight
+// sees it and the packages linked into it.
+func (c *Compiler) readHostPackages(host *hostpins.Host) error {
+	if c.hostPkgs != nil {
+		return nil
+	}
+	ph, err := hostpins.PreflightHost(host)
+	if err != nil {
+		return fmt.Errorf("host %s: %w", host.Name(), err)
+	}
+	pkgs, err := hostpins.LinkedPackages(host, ph)
+	if err != nil {
+		return err
+	}
+	c.hostPkgs, c.preflight = pkgs, ph
+	return nil
+}
+
+// hashed computes the build hash of the analysis a for the host and
+// returns the prepared build, with its build manifest.
+func (c *Compiler) hashed(host *hostpins.Host, a *analysis.Analysis, flags, env []string) (*prepared, error) {
+	pins := hostpins.Pins(host)
+	hash, err := codegen.BuildHash(codegen.HashInputs{
+		GoVersion: host.GoVersion, Flags: flags, Env: env,
+		BinaryID: c.opts.BinaryID, BinaryVersion: c.opts.BinaryVersion,
+		Pins: pins, Analysis: a,
+	})
+	if err != nil {
+		return nil, err
+	}
+	prefix := c.opts.BuildPrefix + "-" + hash[:codegen.PrefixHashLen]
+	m := &hot_manifest.Build{
+		BinaryID:      c.opts.BinaryID,
+		BinaryVersion: codegen.ExpandHash(c.opts.BinaryVersion, hash),
+		BuildHash:     hash,
+		BuildPrefix:   prefix,
+		GoVersion:     host.GoVersion,
+		Flags:         append(append([]string{}, flags...), env...),
+		HostPins:      pins,
+		ConfigIDs:     a.ConfigIDs(),
+	}
+	for _, p := range a.Packages {
+		m.Packages = append(m.Packages, p.ImportPath)
+	}
+	return &prepared{host: host, analysis: a, hash: hash, prefix: prefix, flags: flags, env: env, manifest: m}, nil
+}

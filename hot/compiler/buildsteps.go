@@ -62,11 +62,15 @@ type buildTree struct {
 	release func()
 	// remove removes the tree, unless it is kept.
 	remove func()
+	// unlockTree ends this build's turn on its tree dir (lockBuildDir),
+	// once the tree is removed.
+	unlockTree func()
 }
 
 // close releases what the build held: the tree and the units lock.
 func (b *buildTree) close() {
 	b.remove()
+	b.unlockTree()
 	b.release()
 }
 
@@ -85,13 +89,15 @@ func (c *Compiler) generateBuild(ctx context.Context, p *prepared) (*buildTree, 
 		return nil, fmt.Errorf("codegen: %w", err)
 	}
 	b := &buildTree{units: units, release: sync.OnceFunc(inUse.Unlock), remove: func() {}}
-	dir, err := newBuildDir(c.opts.CodegenDir)
+	dir, unlockDir, err := lockBuildDir(c.opts.CodegenDir, p.hash)
 	if err != nil {
 		b.release()
 		return nil, err
 	}
+	b.unlockTree = unlockDir
 	t, err := c.generate(ctx, p, dir, true)
 	if t == nil {
+		unlockDir()
 		b.release()
 		return nil, err
 	}

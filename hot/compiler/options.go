@@ -38,7 +38,7 @@ type Options struct {
 	// Default: "{buildHash}".
 	BinaryVersion string
 	// CodegenDir is where build trees are generated: each build in a
-	// directory of its own ("build-<pid>-<random>", removed after the
+	// directory of its own ("build-<pid>-<build hash>", removed after the
 	// build), so processes sharing the codegen dir never write the same
 	// tree; Codegen writes "<build prefix>" and keeps it. Package copies
 	// that builds share are kept inside it, in CodegenDir/units, written

@@ -198,7 +198,7 @@ func TestWhatAKilledBuildLeftIsRemovedAtStart(t *testing.T) {
 	plugins := filepath.Join(dir, "plugins")
 	codegen := filepath.Join(dir, "codegen")
 	dead, live := deadPid(t), strconv.Itoa(os.Getpid())
-	const rnd16, rnd12 = "0123456789abcdef", "0123456789ab"
+	const rnd16 = "0123456789abcdef"
 	staleTmp := ".tmp-fixture-fedcba9876543210.cbus.so-" + dead + "-" + rnd16
 	keptFiles := []string{
 		".tmp-fixture-fedcba9876543210.cbus.so-" + live + "-" + rnd16, // a live writer's
@@ -209,11 +209,11 @@ func TestWhatAKilledBuildLeftIsRemovedAtStart(t *testing.T) {
 	for _, n := range append([]string{staleTmp}, keptFiles...) {
 		writeUserFile(t, plugins, n)
 	}
-	staleTree := "build-" + dead + "-" + rnd12
+	staleTree := "build-" + dead + "-" + rnd16
 	keptTrees := []string{
-		"build-" + live + "-" + rnd12,          // a live compiler's
-		"build-" + dead + "-" + "fedcba987654", // no marker: not hotbus's
-		"build-" + dead + "-" + rnd12 + "x",
+		"build-" + live + "-" + rnd16,          // a live compiler's
+		"build-" + dead + "-" + "fedcba9876543210", // no marker: not hotbus's
+		"build-" + dead + "-" + rnd16 + "x",
 	}
 	for _, n := range append([]string{staleTree}, keptTrees...) {
 		writeUserFile(t, filepath.Join(codegen, n), "plugin/go.mod")

@@ -1,8 +1,6 @@
 package hot_compiler
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hotbus/hotbus/hot/compiler/codegen"
@@ -18,25 +17,46 @@ import (
 )
 
 // Each build generates its tree into a dir of its own in the codegen dir,
-// "build-<pid>-<random>", marked as hotbus's (internal/owned) and removed when
-// the build ends: two processes sharing a codegen dir never write the same
-// tree, and the pid tells, after a crash, whether its writer is gone.
+// "build-<pid>-<build hash>", marked as hotbus's (internal/owned) and
+// removed when the build ends: two processes sharing a codegen dir never
+// write the same tree, and the pid tells, after a crash, whether its
+// writer is gone.
+//
+// The path is the same for every build of one build hash in a process,
+// and so are the plugin's bytes: a plugin built without -trimpath holds
+// the path of its generated main, and the loader refuses a second plugin
+// with a plugin path it has loaded unless it is the same file, which is
+// what a revert to an earlier state of the sources builds again. Builds of
+// one hash in one process (two compilers on the same sources) take turns
+// on the tree: treeLocks.
 
-// buildDirName matches the names of build trees: the writer's pid and a
-// random part.
-var buildDirName = regexp.MustCompile(`^build-([1-9][0-9]*)-[0-9a-f]{12}$`)
+// buildDirName matches the names of build trees: the writer's pid and the
+// build hash.
+var buildDirName = regexp.MustCompile(`^build-([1-9][0-9]*)-[0-9a-f]{16}$`)
 
-// newBuildDir creates a new build tree dir in codegenDir.
-func newBuildDir(codegenDir string) (string, error) {
-	var rnd [6]byte
-	if _, err := rand.Read(rnd[:]); err != nil {
-		return "", fmt.Errorf("codegen: %w", err)
+// treeLocks holds a mutex per build tree dir of this process. It is
+// process-wide on purpose, as the Go runtime's table of loaded plugins
+// that makes the tree's path matter is.
+var treeLocks sync.Map // dir -> *sync.Mutex
+
+// lockBuildDir waits until no other build of this process uses the tree
+// dir of the build hash in codegenDir, then creates it afresh. unlock
+// ends its use; the caller removes the dir first, unless it keeps it.
+func lockBuildDir(codegenDir, hash string) (dir string, unlock func(), err error) {
+	dir = filepath.Join(codegenDir, "build-"+strconv.Itoa(os.Getpid())+"-"+hash)
+	mu, _ := treeLocks.LoadOrStore(dir, new(sync.Mutex))
+	mu.(*sync.Mutex).Lock()
+	unlock = mu.(*sync.Mutex).Unlock
+	// A tree kept (KeepCodegen) by an earlier build of the hash.
+	if err := owned.Remove(dir); err != nil {
+		unlock()
+		return "", nil, fmt.Errorf("codegen: %w", err)
 	}
-	dir := filepath.Join(codegenDir, "build-"+strconv.Itoa(os.Getpid())+"-"+hex.EncodeToString(rnd[:]))
 	if err := owned.Create(dir); err != nil {
-		return "", fmt.Errorf("codegen: create the build tree %s: %w", dir, err)
+		unlock()
+		return "", nil, fmt.Errorf("codegen: create the build tree %s: %w", dir, err)
 	}
-	return dir, nil
+	return dir, unlock, nil
 }
 
 // buildWaitDelay bounds how long a canceled go command's output is waited

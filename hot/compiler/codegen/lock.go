@@ -8,7 +8,7 @@ import (
 
 // Processes that share a codegen dir (two daemons on the same sources,
 // with the default codegen dir) never write the same tree: each build
-// generates into a tree of its own, "build-<pid>-<random>" (the compiler's workdir.go).
+// generates into a tree of its own, "build-<pid>-<build hash>" (the compiler's workdir.go).
 // What they do share is the units dir, whose copies are written once,
 // atomically, at a path fixed by their content (units.go). A build holds a
 // shared lock on the units dir from before it writes or reuses a unit

@@ -36,7 +36,7 @@ import (
 // UnitsDir returns where the units of the codegen dir live: inside it,
 // never beside it (a path next to one the user chose may be the user's).
 // The name can't be a build tree's: those are "<prefix>-<hash>" or
-// "build-<pid>-<random>".
+// "build-<pid>-<build hash>".
 func UnitsDir(codegenDir string) string {
 	return filepath.Join(codegenDir, "units")
 }

@@ -5,7 +5,7 @@
 // file, [Marker], written when the directory is created ([Create],
 // [Ensure]); inside a marked directory, hotbus removes only entries whose
 // names it alone makes (a unit's "<prefix>-<hash>", a build tree's
-// "build-<pid>-<random>"). A directory without the marker, even at a path
+// "build-<pid>-<build hash>"). A directory without the marker, even at a path
 // hotbus would choose, is never removed ([Remove]) nor pruned: it is the
 // user's.
 package owned

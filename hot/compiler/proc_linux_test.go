@@ -211,7 +211,7 @@ func TestWhatAKilledBuildLeftIsRemovedAtStart(t *testing.T) {
 	}
 	staleTree := "build-" + dead + "-" + rnd16
 	keptTrees := []string{
-		"build-" + live + "-" + rnd16,          // a live compiler's
+		"build-" + live + "-" + rnd16,              // a live compiler's
 		"build-" + dead + "-" + "fedcba9876543210", // no marker: not hotbus's
 		"build-" + dead + "-" + rnd16 + "x",
 	}

@@ -1,6 +1,7 @@
 package hot_compiler_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -203,5 +204,63 @@ func editFile(t *testing.T, path, old, new string) {
 	}
 	if err := os.WriteFile(path, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRebuildOfARevertGivesTheSameBytes builds the fixture, edits it,
+// builds, reverts the edit and builds again: the third build has the
+// build hash, so the plugin path, of the first, and must be the same
+// file byte for byte, or a loader that opened the first would have to
+// refuse it (the runtime keeps one plugin per plugin path in a process).
+func TestRebuildOfARevertGivesTheSameBytes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds plugins")
+	}
+	dir := expandFixture(t, "fixture")
+	c, err := hot_compiler.NewCompiler(hot_compiler.Options{
+		WorkDir:    filepath.Join(dir, "app"),
+		Packages:   []string{"./ctrl"},
+		OutputDir:  filepath.Join(dir, "plugins"),
+		CodegenDir: filepath.Join(dir, "codegen"),
+		BinaryID:   "fixture",
+		Logger:     testLogger(t),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	first, err := c.Build(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	firstBytes, err := os.ReadFile(first.PluginPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	greet := filepath.Join(dir, "lib", "greet", "greet.go")
+	orig, err := os.ReadFile(greet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	editFile(t, greet, "hello from lib", "hi from lib")
+	if _, err := c.Build(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(greet, orig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	third, err := c.Build(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third.Unchanged || third.PluginPath != first.PluginPath {
+		t.Fatalf("the revert built %s (unchanged %v), want a new build at %s", third.PluginPath, third.Unchanged, first.PluginPath)
+	}
+	thirdBytes, err := os.ReadFile(third.PluginPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(firstBytes, thirdBytes) {
+		t.Errorf("the rebuild of the reverted sources differs from the first build (%d and %d bytes)", len(firstBytes), len(thirdBytes))
 	}
 }

@@ -56,12 +56,12 @@ func ExampleNewFactory() {
 	// directive (any controller may ask), or from the file
 	// hotbus-manifest.json in the directory.
 	fmt.Println("loaded:", len(ctrl.GetManifest().Loaded()))
-	m, _, mref, err := bus.ExecOneOffTyped[hot_manifest.WatchManifestValue](ctx, b, hot_manifest.NewWatchManifest(dir), nil, nil)
+	m, _, mref, err := bus.ExecOneOffTyped[hot_manifest.WatchManifestValue](ctx, b, hot_manifest.NewWatchLoaderManifest(hot_loader_filesystem.ControllerID, dir), nil, nil)
 	if err != nil {
 		panic(err)
 	}
 	mref.Release()
-	fmt.Println("directive's dir is the loader's:", m.GetValue().Dir == ctrl.GetDir())
+	fmt.Println("directive's manifest is the loader's:", m.GetValue() == ctrl.GetManifest(), m.GetValue().Loader)
 
 	// Stop: the loader drops its plugins and removes its private copies
 	// of them when Execute returns.
@@ -70,6 +70,6 @@ func ExampleNewFactory() {
 	fmt.Println("loader exited:", err == nil)
 	// Output:
 	// loaded: 0
-	// directive's dir is the loader's: true
+	// directive's manifest is the loader's: true hotbus/loader/filesystem
 	// loader exited: true
 }

@@ -39,14 +39,21 @@ func TestReloadSaysSoOnce(t *testing.T) {
 	hook.expectReloadLine(t)
 	ctx, cancel := context.WithTimeout(t.Context(), step)
 	defer cancel()
-	m, err := loader.WaitManifest(ctx, func(m *hot_manifest.Manifest) bool {
+	var loaded []hot_manifest.Plugin
+	_, err := loader.WaitManifest(ctx, func(m *hot_manifest.Manifest) bool {
 		old := m.Find(oldPath)
-		return old != nil && old.State == hot_manifest.StateSuperseded && len(m.Loaded()) == 1
+		loaded = loaded[:0]
+		for _, p := range m.Plugins {
+			if p.State == hot_manifest.StateLoaded {
+				loaded = append(loaded, p)
+			}
+		}
+		return old != nil && old.State == hot_manifest.StateSuperseded && len(loaded) == 1
 	})
 	if err != nil {
 		t.Fatalf("the replaced build is not superseded in the manifest: %v; manifest: %+v", err, loader.GetManifest())
 	}
-	newPath := m.Loaded()[0].Path
+	newPath := loaded[0].Path
 	var info []string
 	for _, l := range hook.logged()[before:] {
 		if strings.HasPrefix(l, "info ") && !strings.HasPrefix(l, "info counter ") {

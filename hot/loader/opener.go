@@ -46,7 +46,7 @@ type Build interface {
 	// factories, whose factories live until ctx ends (the build leaves
 	// the bus). It is called each time the build goes on the bus. The
 	// resolver may implement hot_plugin's optional interfaces
-	// (ConfigIDsLister, FailureReporter, FactoryOwner); a panic is
+	// (ControllerTracker, FailureReporter, FactoryOwner); a panic is
 	// returned as an error.
 	NewResolver(ctx context.Context, b bus.Bus) (controller.FactoryResolver, error)
 	// Dropped is called each time the build left the bus, after its

@@ -14,6 +14,7 @@ import (
 	"github.com/aperturerobotics/controllerbus/directive"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
+	"github.com/hotbus/hotbus/internal/logfmt"
 	"github.com/sirupsen/logrus"
 )
 
@@ -65,7 +66,7 @@ func (r *run) start(ctx context.Context, path string, mtime time.Time, bd Build,
 		cancel()
 		return nil, fmt.Errorf("plugin %s (%s): build its resolver: %w", path, bd.BinaryID(), err)
 	}
-	if rel, ok := res.(hot_plugin.Releasable); ok && rec != nil {
+	if rel, ok := res.(hot_plugin.ControllerTracker); ok && rec != nil {
 		rec.ConfigIDs = rel.GetConfigIDs()
 	}
 	l := &live{
@@ -126,7 +127,7 @@ func (r *run) drop(l *live) {
 	_ = l.rc.Close()
 	var stuck []string
 	ctx, cancel := context.WithTimeout(context.Background(), r.c.conf.StopTimeout)
-	if rel, ok := l.res.(hot_plugin.Releasable); ok {
+	if rel, ok := l.res.(hot_plugin.ControllerTracker); ok {
 		if err := rel.WaitStopped(ctx); err != nil {
 			stuck = r.logStuck(le, err)
 		}
@@ -267,7 +268,7 @@ type reloadSteps struct {
 // with the time of each step, in one line. It returns without a word once
 // done is closed: the build left the bus.
 func (s reloadSteps) log(done <-chan struct{}, le *logrus.Entry, res controller.FactoryResolver) {
-	rel, ok := res.(hot_plugin.Releasable)
+	rel, ok := res.(hot_plugin.ControllerTracker)
 	if !ok {
 		return
 	}
@@ -284,18 +285,18 @@ func (s reloadSteps) log(done <-chan struct{}, le *logrus.Entry, res controller.
 	running := time.Now()
 	fields := logrus.Fields{
 		"changed-path": s.build.Trigger.Path,
-		"total":        ms(running.Sub(s.build.Trigger.Time)),
-		"detect":       ms(s.detect),
-		"load":         ms(s.load),
-		"stop-old":     ms(s.stop),
-		"swap":         ms(s.swap),
-		"start":        ms(running.Sub(s.added)),
+		"total":        logfmt.Ms(running.Sub(s.build.Trigger.Time)),
+		"detect":       logfmt.Ms(s.detect),
+		"load":         logfmt.Ms(s.load),
+		"stop-old":     logfmt.Ms(s.stop),
+		"swap":         logfmt.Ms(s.swap),
+		"start":        logfmt.Ms(running.Sub(s.added)),
 	}
 	if t := s.build.Timings; t != nil {
-		fields["analysis"] = ms(t.Analysis)
-		fields["codegen"] = ms(t.Codegen)
-		fields["build"] = ms(t.Build)
-		fields["publish"] = ms(t.Publish)
+		fields["analysis"] = logfmt.Ms(t.Analysis)
+		fields["codegen"] = logfmt.Ms(t.Codegen)
+		fields["build"] = logfmt.Ms(t.Build)
+		fields["publish"] = logfmt.Ms(t.Publish)
 	}
 	if s.settled != nil {
 		select {
@@ -305,13 +306,4 @@ func (s reloadSteps) log(done <-chan struct{}, le *logrus.Entry, res controller.
 		}
 	}
 	le.WithFields(fields).Info("reloaded: the new code runs")
-}
-
-// ms formats a duration for the log: to the millisecond, or to 10µs below
-// a millisecond.
-func ms(d time.Duration) string {
-	if d < time.Millisecond {
-		return d.Round(10 * time.Microsecond).String()
-	}
-	return d.Round(time.Millisecond).String()
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/hotbus/hotbus/internal/atomicfile"
@@ -117,34 +116,6 @@ func (m *Manifest) Find(path string) *Plugin {
 		}
 	}
 	return nil
-}
-
-// Loaded returns the loaded plugins.
-func (m *Manifest) Loaded() []Plugin {
-	if m == nil {
-		return nil
-	}
-	var out []Plugin
-	for _, p := range m.Plugins {
-		if p.State == StateLoaded {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// Clone returns a deep copy of m.
-func (m *Manifest) Clone() *Manifest {
-	if m == nil {
-		return nil
-	}
-	c := *m
-	c.Plugins = slices.Clone(m.Plugins)
-	for i := range c.Plugins {
-		c.Plugins[i].ConfigIDs = slices.Clone(c.Plugins[i].ConfigIDs)
-		c.Plugins[i].Stuck = slices.Clone(c.Plugins[i].Stuck)
-	}
-	return &c
 }
 
 // Marshal encodes m as indented JSON, ending in a newline.

@@ -155,4 +155,4 @@ func TestPanicsOnARealBus(t *testing.T) {
 }
 
 var _ controller.Factory = ((*panicky)(nil))
-var _ hot_plugin.Releasable = ((*hot_plugin.Resolver)(nil))
+var _ hot_plugin.ControllerTracker = ((*hot_plugin.Resolver)(nil))

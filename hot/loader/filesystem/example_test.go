@@ -55,7 +55,7 @@ func ExampleNewFactory() {
 	// What is loaded: from the controller, from the WatchManifest
 	// directive (any controller may ask), or from the file
 	// hotbus-manifest.json in the directory.
-	fmt.Println("loaded:", len(ctrl.GetManifest().Loaded()))
+	fmt.Println("plugins known:", len(ctrl.GetManifest().Plugins))
 	m, _, mref, err := bus.ExecOneOffTyped[hot_manifest.WatchManifestValue](ctx, b, hot_manifest.NewWatchLoaderManifest(hot_loader_filesystem.ControllerID, dir), nil, nil)
 	if err != nil {
 		panic(err)
@@ -69,7 +69,7 @@ func ExampleNewFactory() {
 	err = ctrl.WaitExited(ctx)
 	fmt.Println("loader exited:", err == nil)
 	// Output:
-	// loaded: 0
+	// plugins known: 0
 	// directive's manifest is the loader's: true hotbus/loader/filesystem
 	// loader exited: true
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
+	"github.com/hotbus/hotbus/internal/testutil"
 )
 
 // TestReloadSaysSoOnce edits the controller once: the reload logs one info
@@ -27,7 +28,7 @@ func TestReloadSaysSoOnce(t *testing.T) {
 	const first, second = 700001, 700002
 	setGeneration(t, source, first, writeRename)
 	hook := newFaultHook()
-	b, _ := startHost(t, mod, t.TempDir(), "once", 1, newTestWriter(t), hook)
+	b, _ := startHost(t, mod, t.TempDir(), "once", 1, testutil.LogWriter(t), hook)
 	hook.expect(t, counterEvent{"start", first, "once", 1})
 	loader := loaderOf(t, b)
 	oldPath := waitState(t, loader, hot_manifest.StateLoaded, "").Path

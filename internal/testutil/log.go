@@ -2,7 +2,9 @@ package testutil
 
 import (
 	"bytes"
+	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -75,6 +77,37 @@ func (l *LogBuffer) Write(p []byte) (int, error) {
 // and fails the test naming the first missing one if it doesn't.
 func (l *LogBuffer) Wait(t testing.TB, timeout time.Duration, subs ...string) {
 	t.Helper()
+	missing := ""
+	l.waitFor(t, timeout, func(text string) bool {
+		missing = ""
+		for _, s := range subs {
+			if !strings.Contains(text, s) {
+				missing = s
+				return false
+			}
+		}
+		return true
+	}, func() string { return fmt.Sprintf("%q in the log", missing) })
+}
+
+// WaitLine waits until one line of the log contains every one of subs, at
+// most timeout, and fails the test if none does.
+func (l *LogBuffer) WaitLine(t testing.TB, timeout time.Duration, subs ...string) {
+	t.Helper()
+	l.waitFor(t, timeout, func(text string) bool {
+		for _, line := range strings.Split(text, "\n") {
+			if !slices.ContainsFunc(subs, func(s string) bool { return !strings.Contains(line, s) }) {
+				return true
+			}
+		}
+		return false
+	}, func() string { return fmt.Sprintf("a log line with all of %q", subs) })
+}
+
+// waitFor waits until cond holds for the log, at most timeout; then it
+// fails the test with what() was awaited.
+func (l *LogBuffer) waitFor(t testing.TB, timeout time.Duration, cond func(text string) bool, what func() string) {
+	t.Helper()
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	for {
@@ -85,20 +118,13 @@ func (l *LogBuffer) Wait(t testing.TB, timeout time.Duration, subs ...string) {
 		}
 		ch := l.changed
 		l.mu.Unlock()
-		missing := ""
-		for _, s := range subs {
-			if !strings.Contains(text, s) {
-				missing = s
-				break
-			}
-		}
-		if missing == "" {
+		if cond(text) {
 			return
 		}
 		select {
 		case <-ch:
 		case <-timer.C:
-			t.Fatalf("timed out after %v waiting for %q in the log", timeout, missing)
+			t.Fatalf("timed out after %v waiting for %s", timeout, what())
 		}
 	}
 }

@@ -149,3 +149,15 @@ func TestWatchManifestDirective(t *testing.T) {
 		t.Error("same loader and dir not equivalent")
 	}
 }
+
+func TestBuildPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"/p/demo-1a2b.cbus.so":  "/p/demo-1a2b.cbus.json",
+		"/p/demo-1a2b.cbus.exe": "/p/demo-1a2b.cbus.json",
+		"/p/other":              "/p/other.cbus.json",
+	} {
+		if got := BuildPath(in); got != want {
+			t.Errorf("BuildPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -53,11 +53,15 @@
 //     -buildmode=plugin with the host's flags, and publishes the plugin
 //     atomically with a build manifest. Its controller (config ID hotbus/compiler) watches the
 //     sources and rebuilds on every save.
-//   - hot/loader/filesystem (hot_loader_filesystem) loads every *.cbus.so in
-//     a directory after a preflight check, puts each plugin's resolver on
-//     the bus, and, watching the directory, swaps a new build of a plugin in
-//     for the old one: old controllers stop first, then the new build's
-//     start with the same configs.
+//   - hot/loader (hot_loader) is the loaders' shared core: it watches and
+//     scans a directory, checks each build file (owner, permissions,
+//     symlinks), opens a private copy through an Opener, puts the build's
+//     resolver on the bus, and swaps a new build of a binary in for the old
+//     one: old controllers stop first, then the new build's start with the
+//     same configs; a new build whose controllers fail is rolled back.
+//   - hot/loader/filesystem (hot_loader_filesystem) is the in-process
+//     loader: the core with an opener that preflights every *.cbus.so and
+//     opens it with plugin.Open.
 //   - hot/manifest (hot_manifest) records what is loaded (ids, versions,
 //     hashes, config IDs, state, last error): in code through a directive,
 //     and as a JSON file in the plugins directory.

@@ -9,6 +9,7 @@ import (
 	"github.com/aperturerobotics/controllerbus/bus"
 	"github.com/aperturerobotics/controllerbus/core"
 	"github.com/hotbus/hotbus/hot"
+	"github.com/hotbus/hotbus/internal/testutil"
 	"github.com/sirupsen/logrus"
 )
 
@@ -19,11 +20,7 @@ import (
 // is stopped and its loaders waited for; cancel stops it earlier.
 func startHost(t *testing.T, mod, plugins, name string, count int, out io.Writer, hook logrus.Hook) (b bus.Bus, cancel context.CancelFunc) {
 	t.Helper()
-	log := logrus.New()
-	log.SetLevel(logrus.DebugLevel)
-	log.SetOutput(out)
-	log.AddHook(hook)
-	le := logrus.NewEntry(log)
+	le := testutil.Logger(out, hook)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -33,7 +30,7 @@ func startHost(t *testing.T, mod, plugins, name string, count int, out io.Writer
 	}
 	// Before the plugins dir is removed, the loader must have stopped
 	// writing its manifest there.
-	t.Cleanup(func() { stopHost(t, b, cancel) })
+	t.Cleanup(func() { testutil.StopHost(t, b, cancel, step) })
 	hot.AddFactories(b, sr)
 	release, err := hot.ApplyConfigSetYAML(ctx, le, b, fmt.Appendf(nil, `
 loader:

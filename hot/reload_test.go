@@ -7,10 +7,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/hotbus/hotbus/internal/testutil"
 	"github.com/sirupsen/logrus"
 )
 
@@ -40,7 +40,7 @@ func TestLiveReload(t *testing.T) {
 	source := filepath.Join(mod, "counter", "controller.go")
 
 	hook := newReloadHook()
-	startHost(t, mod, plugins, "e2e", 42, newTestWriter(t), hook)
+	startHost(t, mod, plugins, "e2e", 42, testutil.LogWriter(t), hook)
 
 	hook.expect(t, counterEvent{"start", 1, "e2e", 42})
 
@@ -83,7 +83,7 @@ func TestFixAfterABrokenStart(t *testing.T) {
 	const gen = 900001
 
 	hook := newReloadHook()
-	startHost(t, mod, t.TempDir(), "broken", 5, newTestWriter(t), hook)
+	startHost(t, mod, t.TempDir(), "broken", 5, testutil.LogWriter(t), hook)
 	hook.expectCompileError(t, filepath.Join("counter", "controller.go"))
 
 	setGeneration(t, source, gen, writeRename)
@@ -225,31 +225,4 @@ func (h *reloadHook) expectCompileError(t *testing.T, file string) {
 	case <-time.After(step):
 		t.Fatalf("no compile error within %s", step)
 	}
-}
-
-// testWriter sends log output to t.Log until the test ends; the host's
-// goroutines may log a little longer than the test runs.
-type testWriter struct {
-	mu   sync.Mutex
-	t    *testing.T
-	done bool
-}
-
-func newTestWriter(t *testing.T) *testWriter {
-	w := &testWriter{t: t}
-	t.Cleanup(func() {
-		w.mu.Lock()
-		w.done = true
-		w.mu.Unlock()
-	})
-	return w
-}
-
-func (w *testWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.done {
-		w.t.Log(strings.TrimRight(string(p), "\n"))
-	}
-	return len(p), nil
 }

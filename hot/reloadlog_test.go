@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
+	"github.com/hotbus/hotbus/internal/testutil"
 )
 
 // TestReloadSaysSoOnce edits the controller once: the reload logs one info
@@ -27,7 +28,7 @@ func TestReloadSaysSoOnce(t *testing.T) {
 	const first, second = 700001, 700002
 	setGeneration(t, source, first, writeRename)
 	hook := newFaultHook()
-	b, _ := startHost(t, mod, t.TempDir(), "once", 1, newTestWriter(t), hook)
+	b, _ := startHost(t, mod, t.TempDir(), "once", 1, testutil.LogWriter(t), hook)
 	hook.expect(t, counterEvent{"start", first, "once", 1})
 	loader := loaderOf(t, b)
 	oldPath := waitState(t, loader, hot_manifest.StateLoaded, "").Path
@@ -39,14 +40,21 @@ func TestReloadSaysSoOnce(t *testing.T) {
 	hook.expectReloadLine(t)
 	ctx, cancel := context.WithTimeout(t.Context(), step)
 	defer cancel()
-	m, err := loader.WaitManifest(ctx, func(m *hot_manifest.Manifest) bool {
+	var loaded []hot_manifest.Plugin
+	_, err := loader.WaitManifest(ctx, func(m *hot_manifest.Manifest) bool {
 		old := m.Find(oldPath)
-		return old != nil && old.State == hot_manifest.StateSuperseded && len(m.Loaded()) == 1
+		loaded = loaded[:0]
+		for _, p := range m.Plugins {
+			if p.State == hot_manifest.StateLoaded {
+				loaded = append(loaded, p)
+			}
+		}
+		return old != nil && old.State == hot_manifest.StateSuperseded && len(loaded) == 1
 	})
 	if err != nil {
 		t.Fatalf("the replaced build is not superseded in the manifest: %v; manifest: %+v", err, loader.GetManifest())
 	}
-	newPath := m.Loaded()[0].Path
+	newPath := loaded[0].Path
 	var info []string
 	for _, l := range hook.logged()[before:] {
 		if strings.HasPrefix(l, "info ") && !strings.HasPrefix(l, "info counter ") {

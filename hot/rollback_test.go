@@ -14,6 +14,7 @@ import (
 	"github.com/aperturerobotics/controllerbus/bus"
 	hot_loader_filesystem "github.com/hotbus/hotbus/hot/loader/filesystem"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
+	"github.com/hotbus/hotbus/internal/testutil"
 	"github.com/sirupsen/logrus"
 )
 
@@ -160,7 +161,7 @@ func TestRollbackToTheLastGoodBuild(t *testing.T) {
 
 	setFaults(t, source, good, "", "")
 	hook := newFaultHook()
-	b, _ := startHost(t, mod, t.TempDir(), "rb", 3, newTestWriter(t), hook)
+	b, _ := startHost(t, mod, t.TempDir(), "rb", 3, testutil.LogWriter(t), hook)
 	hook.expect(t, counterEvent{"start", good, "rb", 3})
 	loader := loaderOf(t, b)
 

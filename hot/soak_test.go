@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/aperturerobotics/controllerbus/bus"
-	hot_loader_filesystem "github.com/hotbus/hotbus/hot/loader/filesystem"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
+	"github.com/hotbus/hotbus/internal/testutil"
 	"github.com/sirupsen/logrus"
 )
 
@@ -159,9 +159,9 @@ func startCounterHost(t *testing.T, debug bool) *counterHost {
 	gen0 := int(hostSeq.Add(1))*1000 + 1
 	setGeneration(t, source, gen0, os.WriteFile)
 	plugins := t.TempDir()
-	var out io.Writer = discard{}
+	var out = io.Discard
 	if debug {
-		out = newTestWriter(t)
+		out = testutil.LogWriter(t)
 	}
 	hook := newLifecycleHook()
 	b, cancel := startHost(t, mod, plugins, "soak", 7, out, hook)
@@ -173,29 +173,7 @@ func startCounterHost(t *testing.T, debug bool) *counterHost {
 // stop cancels the host and waits for the loader to drop its plugins.
 func (h *counterHost) stop(t *testing.T) {
 	t.Helper()
-	stopHost(t, h.b, h.cancel)
-}
-
-// stopHost cancels a host bus with cancel and waits until its loaders
-// have exited: after that they write nothing more into the plugins dir,
-// which the test's TempDir cleanup may then remove. It may be called more
-// than once.
-func stopHost(t *testing.T, b bus.Bus, cancel context.CancelFunc) {
-	t.Helper()
-	var loaders []*hot_loader_filesystem.Controller
-	for _, c := range b.GetControllers() {
-		if l, ok := c.(*hot_loader_filesystem.Controller); ok {
-			loaders = append(loaders, l)
-		}
-	}
-	cancel()
-	ctx, done := context.WithTimeout(context.Background(), step)
-	defer done()
-	for _, l := range loaders {
-		if err := l.WaitExited(ctx); err != nil {
-			t.Errorf("loader did not exit: %v", err)
-		}
-	}
+	testutil.StopHost(t, h.b, h.cancel, step)
 }
 
 // checkManifest checks that the loader's manifest file records no failed
@@ -222,12 +200,6 @@ func (h *counterHost) checkManifest(t *testing.T) {
 		}
 	}
 }
-
-// discard is io.Discard for the logger (its output is not needed: the
-// hook sees every entry).
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // TestTenEditsWithinASecond saves the controller ten times in one second,
 // each save a new generation, while the compiler is watching: builds

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotbus/hotbus/internal/testutil"
 	"github.com/sirupsen/logrus"
 )
 
@@ -120,7 +121,7 @@ func TestPackageDirRemovedAndRecreated(t *testing.T) {
 	const gen = 900201
 
 	hook := newWatchHook()
-	startHost(t, mod, t.TempDir(), "gone", 7, newTestWriter(t), hook)
+	startHost(t, mod, t.TempDir(), "gone", 7, testutil.LogWriter(t), hook)
 	hook.expect(t, counterEvent{"start", 1, "gone", 7})
 
 	if err := os.RemoveAll(pkg); err != nil {
@@ -161,7 +162,7 @@ func TestPackageDirRenamedAwayAndBack(t *testing.T) {
 	const gen = 900211
 
 	hook := newWatchHook()
-	startHost(t, mod, t.TempDir(), "away", 8, newTestWriter(t), hook)
+	startHost(t, mod, t.TempDir(), "away", 8, testutil.LogWriter(t), hook)
 	hook.expect(t, counterEvent{"start", 1, "away", 8})
 
 	if err := os.Rename(pkg, away); err != nil {
@@ -197,7 +198,7 @@ func TestPackageAppearsLater(t *testing.T) {
 	setGeneration(t, filepath.Join(later, "controller.go"), gen, os.WriteFile)
 
 	hook := newWatchHook()
-	startHost(t, mod, t.TempDir(), "later", 9, newTestWriter(t), hook)
+	startHost(t, mod, t.TempDir(), "later", 9, testutil.LogWriter(t), hook)
 	hook.expectGone(t, pkg)
 
 	if err := os.Rename(later, pkg); err != nil {
@@ -229,7 +230,7 @@ func TestEmbeddedFileEditReloads(t *testing.T) {
 	writeFile(t, src, strings.Replace(string(data), field, field+"\n\t\t\"counter-message\": message,", 1))
 
 	hook := newWatchHook()
-	startHost(t, mod, t.TempDir(), "embed", 10, newTestWriter(t), hook)
+	startHost(t, mod, t.TempDir(), "embed", 10, testutil.LogWriter(t), hook)
 	hook.expect(t, counterEvent{"start", 1, "embed", 10})
 	hook.expectMessage(t, "hello")
 

@@ -76,9 +76,20 @@ type Pin struct {
 	Replace string `json:"replace,omitempty"`
 }
 
-// BuildPath returns the build manifest path for a plugin path.
-func BuildPath(pluginPath string) string {
-	return strings.TrimSuffix(pluginPath, hot_plugin.PluginSuffix) + BuildSuffix
+// ProcessSuffix is the file name suffix of process-mode builds: an
+// executable the process loader (hot/loader/process) runs as a child.
+const ProcessSuffix = ".cbus.exe"
+
+// BuildPath returns the build manifest path for the path of a build: a
+// plugin (x.cbus.so) or a process-mode executable (x.cbus.exe) has its
+// build manifest beside it as x.cbus.json.
+func BuildPath(buildPath string) string {
+	for _, suffix := range []string{hot_plugin.PluginSuffix, ProcessSuffix} {
+		if strings.HasSuffix(buildPath, suffix) {
+			return strings.TrimSuffix(buildPath, suffix) + BuildSuffix
+		}
+	}
+	return buildPath + BuildSuffix
 }
 
 // ReadBuild reads the build manifest of the plugin at pluginPath.

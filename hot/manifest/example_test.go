@@ -37,8 +37,10 @@ func ExampleReadFile() {
 	for _, p := range m.Plugins {
 		fmt.Println(filepath.Base(p.Path), p.State, p.BinaryVersion)
 	}
-	for _, p := range m.Loaded() {
-		fmt.Println("running:", p.BinaryID, p.ConfigIDs)
+	for _, p := range m.Plugins {
+		if p.State == hot_manifest.StateLoaded {
+			fmt.Println("running:", p.BinaryID, p.ConfigIDs)
+		}
 	}
 	// Output:
 	// demo-1a2b.cbus.so superseded 0.0.1+1a2b

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/hotbus/hotbus/internal/atomicfile"
@@ -41,11 +40,27 @@ const (
 	StateStuck State = "stuck"
 )
 
+// Mode is how a loader runs the builds it loads.
+type Mode string
+
+const (
+	// ModeInProcess is a Go plugin opened into the host process
+	// (hot/loader/filesystem).
+	ModeInProcess Mode = "in-process"
+	// ModeProcess is an executable run as a child process, whose
+	// controllers the host sees through proxy factories
+	// (hot/loader/process).
+	ModeProcess Mode = "process"
+)
+
 // Manifest is the record of the plugins a loader knows in one directory.
 // A Manifest handed out by the loader is a snapshot: never modify it.
 type Manifest struct {
 	// Dir is the plugins directory.
 	Dir string `json:"dir"`
+	// Loader is the controller ID of the loader that wrote it
+	// ("hotbus/loader/filesystem").
+	Loader string `json:"loader,omitempty"`
 	// UpdatedAt is when the manifest last changed.
 	UpdatedAt time.Time `json:"updatedAt"`
 	// Plugins are the plugin files, sorted by path.
@@ -77,6 +92,17 @@ type Plugin struct {
 	// Stuck names the controllers of a stuck build (StateStuck) that had
 	// not stopped: "<controller-id> (config <config-id>, still in Execute)".
 	Stuck []string `json:"stuck,omitempty"`
+	// Mode is how the build runs (empty if it was never opened).
+	Mode Mode `json:"mode,omitempty"`
+	// PID is the process ID of the build's child process (ModeProcess),
+	// 0 in-process or while no child runs.
+	PID int `json:"pid,omitempty"`
+	// Restarts counts the restarts of the build's child process
+	// (ModeProcess).
+	Restarts int `json:"restarts,omitempty"`
+	// LastExit says how the build's last child process ended
+	// (ModeProcess), e.g. "exit status 2"; empty if none did.
+	LastExit string `json:"lastExit,omitempty"`
 }
 
 // Find returns the record of the plugin at path, or nil.
@@ -90,34 +116,6 @@ func (m *Manifest) Find(path string) *Plugin {
 		}
 	}
 	return nil
-}
-
-// Loaded returns the loaded plugins.
-func (m *Manifest) Loaded() []Plugin {
-	if m == nil {
-		return nil
-	}
-	var out []Plugin
-	for _, p := range m.Plugins {
-		if p.State == StateLoaded {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// Clone returns a deep copy of m.
-func (m *Manifest) Clone() *Manifest {
-	if m == nil {
-		return nil
-	}
-	c := *m
-	c.Plugins = slices.Clone(m.Plugins)
-	for i := range c.Plugins {
-		c.Plugins[i].ConfigIDs = slices.Clone(c.Plugins[i].ConfigIDs)
-		c.Plugins[i].Stuck = slices.Clone(c.Plugins[i].Stuck)
-	}
-	return &c
 }
 
 // Marshal encodes m as indented JSON, ending in a newline.

@@ -83,7 +83,7 @@ func TestMarshal(t *testing.T) {
 	}
 }
 
-func TestFindLoadedClone(t *testing.T) {
+func TestFind(t *testing.T) {
 	m := sample()
 	if p := m.Find("/plugins/b.cbus.so"); p == nil || p.State != StateFailed {
 		t.Errorf("Find = %+v", p)
@@ -91,16 +91,8 @@ func TestFindLoadedClone(t *testing.T) {
 	if p := m.Find("/plugins/none.cbus.so"); p != nil {
 		t.Errorf("Find of a missing path = %+v", p)
 	}
-	if l := m.Loaded(); len(l) != 1 || l[0].BinaryID != "a" {
-		t.Errorf("Loaded = %+v", l)
-	}
-	c := m.Clone()
-	c.Plugins[0].ConfigIDs[0] = "changed"
-	if m.Plugins[0].ConfigIDs[0] != "a/one" {
-		t.Error("Clone shares config IDs")
-	}
 	var nilM *Manifest
-	if nilM.Find("x") != nil || nilM.Loaded() != nil || nilM.Clone() != nil {
+	if nilM.Find("x") != nil {
 		t.Error("nil manifest")
 	}
 }
@@ -141,5 +133,31 @@ func TestWatchManifestDirective(t *testing.T) {
 	}
 	if NewWatchManifest("").WatchManifestDir() != "" {
 		t.Error("empty dir (any loader) not kept empty")
+	}
+	if id := a.WatchManifestLoader(); id != "" {
+		t.Errorf("NewWatchManifest's loader %q, want any (empty)", id)
+	}
+	// Keyed by loader too: two loaders of one directory are told apart.
+	fs := NewWatchLoaderManifest("hotbus/loader/filesystem", "plugins")
+	if fs.WatchManifestLoader() != "hotbus/loader/filesystem" || fs.WatchManifestDir() != a.WatchManifestDir() {
+		t.Errorf("NewWatchLoaderManifest: loader %q dir %q", fs.WatchManifestLoader(), fs.WatchManifestDir())
+	}
+	if eq.IsEquivalent(fs) || fs.(directive.DirectiveWithEquiv).IsEquivalent(NewWatchLoaderManifest("hotbus/loader/process", "plugins")) {
+		t.Error("directives for other loaders of the same dir equivalent")
+	}
+	if !fs.(directive.DirectiveWithEquiv).IsEquivalent(NewWatchLoaderManifest("hotbus/loader/filesystem", filepath.Join(wd, "plugins"))) {
+		t.Error("same loader and dir not equivalent")
+	}
+}
+
+func TestBuildPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"/p/demo-1a2b.cbus.so":  "/p/demo-1a2b.cbus.json",
+		"/p/demo-1a2b.cbus.exe": "/p/demo-1a2b.cbus.json",
+		"/p/other":              "/p/other.cbus.json",
+	} {
+		if got := BuildPath(in); got != want {
+			t.Errorf("BuildPath(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

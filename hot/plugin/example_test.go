@@ -35,7 +35,7 @@ func ExampleNewStaticPlugin() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(res.(hot_plugin.Releasable).GetConfigIDs())
+	fmt.Println(res.(hot_plugin.ControllerTracker).GetConfigIDs())
 	// Output:
 	// my-plugin 0.0.1+3c4d
 	// [controllerbus/example/boilerplate]

@@ -2,6 +2,7 @@ package hot_plugin_test
 
 import (
 	"context"
+	"io"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -11,10 +12,10 @@ import (
 	"github.com/aperturerobotics/controllerbus/config"
 	"github.com/aperturerobotics/controllerbus/controller"
 	"github.com/aperturerobotics/controllerbus/controller/resolver"
-	"github.com/aperturerobotics/controllerbus/core"
 	"github.com/aperturerobotics/controllerbus/directive"
 	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
 	"github.com/hotbus/hotbus/hot/plugin/internal/testctrl"
+	"github.com/hotbus/hotbus/internal/testutil"
 	"github.com/sirupsen/logrus"
 )
 
@@ -113,14 +114,7 @@ func (h *logHook) count(subs ...string) int {
 // next try runs. The host process and its bus keep going throughout.
 func TestPanicsOnARealBus(t *testing.T) {
 	hook := &logHook{}
-	log := logrus.New()
-	log.SetLevel(logrus.DebugLevel)
-	log.SetOutput(&strings.Builder{})
-	log.AddHook(hook)
-	b, _, err := core.NewCoreBus(t.Context(), logrus.NewEntry(log))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testutil.NewBus(t, testutil.Logger(io.Discard, hook), time.Minute).Bus
 	f := &panicky{constructPanics: 1, executePanics: 1, running: make(chan string, 1)}
 	addPlugin(t, b, t.Context(), f)
 
@@ -155,4 +149,4 @@ func TestPanicsOnARealBus(t *testing.T) {
 }
 
 var _ controller.Factory = ((*panicky)(nil))
-var _ hot_plugin.Releasable = ((*hot_plugin.Resolver)(nil))
+var _ hot_plugin.ControllerTracker = ((*hot_plugin.Resolver)(nil))

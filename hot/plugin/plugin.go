@@ -50,11 +50,14 @@ type HotPlugin interface {
 	PrePluginUnload()
 }
 
-// Releasable is implemented by resolvers whose controllers the loader can
-// wait for. The loader uses it, when present, to stop an old build's
-// controllers before a new build's start; without it, the loader only
-// cancels the resolver's context.
-type Releasable interface {
+// ControllerTracker is implemented by resolvers that keep track of the
+// controllers their factories built: which config IDs they serve, when the
+// first one runs, and when all have stopped. The loader uses it, when
+// present, to stop an old build's controllers before a new build's start
+// and to time a reload; without it, the loader only cancels the resolver's
+// context. (It was named Releasable, which it never was: it has no
+// Release.)
+type ControllerTracker interface {
 	// GetConfigIDs returns the config IDs the resolver has factories for,
 	// sorted.
 	GetConfigIDs() []string

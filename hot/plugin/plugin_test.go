@@ -10,10 +10,9 @@ import (
 	"github.com/aperturerobotics/controllerbus/bus"
 	"github.com/aperturerobotics/controllerbus/controller"
 	"github.com/aperturerobotics/controllerbus/controller/resolver"
-	"github.com/aperturerobotics/controllerbus/core"
 	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
 	"github.com/hotbus/hotbus/hot/plugin/internal/testctrl"
-	"github.com/sirupsen/logrus"
+	"github.com/hotbus/hotbus/internal/testutil"
 )
 
 // wait bounds every wait on a signal; it is a deadline, not a sleep.
@@ -156,16 +155,11 @@ func TestConstructPanicIsAnError(t *testing.T) {
 	}
 }
 
-// newBus builds a real controllerbus core bus for the test.
+// newBus builds a real controllerbus core bus for the test, logging to
+// t.Log; it stops at the end of the test.
 func newBus(t *testing.T) bus.Bus {
 	t.Helper()
-	log := logrus.New()
-	log.SetLevel(logrus.WarnLevel)
-	b, _, err := core.NewCoreBus(t.Context(), logrus.NewEntry(log))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return testutil.NewBus(t, testutil.Logger(testutil.LogWriter(t)), time.Minute).Bus
 }
 
 // addPlugin puts a plugin resolver over factories on the bus, as the loader
@@ -177,7 +171,7 @@ func addPlugin(t *testing.T, b bus.Bus, ctx context.Context, factories ...contro
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctrl := resolver.NewController(logrus.NewEntry(logrus.New()), b, fr)
+	ctrl := resolver.NewController(testutil.Logger(testutil.LogWriter(t)), b, fr)
 	release, err := b.AddController(t.Context(), ctrl, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -177,7 +177,7 @@ func (c configCtor) ConstructConfig() config.Config {
 // _ is a type assertion
 var (
 	_ controller.FactoryResolver = ((*Resolver)(nil))
-	_ Releasable                 = ((*Resolver)(nil))
+	_ ControllerTracker          = ((*Resolver)(nil))
 	_ FailureReporter            = ((*Resolver)(nil))
 	_ FactoryOwner               = ((*Resolver)(nil))
 )

@@ -102,7 +102,7 @@ func TestBadInputs(t *testing.T) {
 		if !strings.Contains(rec.Error, path) {
 			t.Errorf("%s: error %q does not name the file", filepath.Base(path), rec.Error)
 		}
-		tb.logs.waitLine(t, "plugin not loaded", "plugin-path="+path)
+		tb.logs.WaitLine(t, waitTimeout, "plugin not loaded", "plugin-path="+path)
 	}
 	m, _ := mw.wait(t, "manifest", func(vals []*hot_manifest.Manifest) bool { return len(vals) == 1 }), 0
 	if p := m[0].Find(filepath.Join(dir, ".tmp-x.cbus.so-123")); p != nil {
@@ -143,7 +143,7 @@ func TestInsecureDir(t *testing.T) {
 	tb := newTestBus(t)
 	mw := watchManifest(t, tb, dir)
 	tb.startLoader(t, dir, true)
-	tb.logs.wait(t, "plugins dir refused", "writable by group or others", "allow_insecure_permissions")
+	tb.logs.Wait(t, waitTimeout, "plugins dir refused", "writable by group or others", "allow_insecure_permissions")
 	if m := mw.wait(t, "manifest", func(m []*hot_manifest.Manifest) bool { return len(m) == 1 }); len(m[0].Plugins) != 0 {
 		t.Fatalf("plugins loaded from an insecure dir: %+v", m)
 	}
@@ -206,7 +206,7 @@ func TestMissingDirNoWatch(t *testing.T) {
 	mw := watchManifest(t, tb, dir)
 	hello := watchProbe(t, tb, "nowatch")
 	tb.startLoader(t, dir, false)
-	tb.logs.wait(t, "plugins dir does not exist; waiting for it")
+	tb.logs.Wait(t, waitTimeout, "plugins dir does not exist; waiting for it")
 	// The directory appears with its plugin at once.
 	if err := os.Rename(staging, dir); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/aperturerobotics/controllerbus/config"
+	hot_loader "github.com/hotbus/hotbus/hot/loader"
 	"github.com/hotbus/hotbus/internal/confdur"
 )
 
@@ -13,7 +14,7 @@ const ConfigID = ControllerID
 
 // DefaultDebounceDur is how long the plugins directory must be quiet before
 // a change is applied when DebounceDur is empty.
-const DefaultDebounceDur = 100 * time.Millisecond
+const DefaultDebounceDur = hot_loader.DefaultDebounceDur
 
 // NewConfig constructs the config object.
 func NewConfig() *Config {

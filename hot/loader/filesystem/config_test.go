@@ -37,25 +37,3 @@ func TestConfigValidate(t *testing.T) {
 		t.Error("EqualsConfig")
 	}
 }
-
-func TestRelevantNames(t *testing.T) {
-	for name, want := range map[string]bool{
-		"/p/a.cbus.so":                 true,
-		"/p/a.cbus.json":               true,
-		"/p/.tmp-a.cbus.so-123":        false,
-		"/p/.a.cbus.so":                false,
-		"/p/hotbus-manifest.json":      false,
-		"/p/.tmp-hotbus-manifest.json": false,
-		"/p/a.so":                      false,
-	} {
-		if got := relevant(name); got != want {
-			t.Errorf("relevant(%q) = %v", name, got)
-		}
-	}
-	if isPluginName(".cbus.so") || !isPluginName("x.cbus.so") || isPluginName("x.cbus.json") {
-		t.Error("isPluginName")
-	}
-	if !within("/a/b", "/a/b/c") || within("/a/b", "/a/bc") || within("/a/b", "/a") {
-		t.Error("within")
-	}
-}

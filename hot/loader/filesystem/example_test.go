@@ -55,13 +55,13 @@ func ExampleNewFactory() {
 	// What is loaded: from the controller, from the WatchManifest
 	// directive (any controller may ask), or from the file
 	// hotbus-manifest.json in the directory.
-	fmt.Println("loaded:", len(ctrl.GetManifest().Loaded()))
-	m, _, mref, err := bus.ExecOneOffTyped[hot_manifest.WatchManifestValue](ctx, b, hot_manifest.NewWatchManifest(dir), nil, nil)
+	fmt.Println("plugins known:", len(ctrl.GetManifest().Plugins))
+	m, _, mref, err := bus.ExecOneOffTyped[hot_manifest.WatchManifestValue](ctx, b, hot_manifest.NewWatchLoaderManifest(hot_loader_filesystem.ControllerID, dir), nil, nil)
 	if err != nil {
 		panic(err)
 	}
 	mref.Release()
-	fmt.Println("directive's dir is the loader's:", m.GetValue().Dir == ctrl.GetDir())
+	fmt.Println("directive's manifest is the loader's:", m.GetValue() == ctrl.GetManifest(), m.GetValue().Loader)
 
 	// Stop: the loader drops its plugins and removes its private copies
 	// of them when Execute returns.
@@ -69,7 +69,7 @@ func ExampleNewFactory() {
 	err = ctrl.WaitExited(ctx)
 	fmt.Println("loader exited:", err == nil)
 	// Output:
-	// loaded: 0
-	// directive's dir is the loader's: true
+	// plugins known: 0
+	// directive's manifest is the loader's: true hotbus/loader/filesystem
 	// loader exited: true
 }

@@ -7,13 +7,14 @@ import (
 	"github.com/aperturerobotics/controllerbus/bus"
 	"github.com/aperturerobotics/controllerbus/controller"
 	"github.com/fsnotify/fsnotify"
+	hot_loader "github.com/hotbus/hotbus/hot/loader"
 	"github.com/sirupsen/logrus"
 )
 
 // TestHooks replace parts of the loaders a test factory makes; zero fields
 // keep the defaults.
 type TestHooks struct {
-	// StopTimeout replaces StopTimeout.
+	// StopTimeout replaces hot_loader.StopTimeout.
 	StopTimeout time.Duration
 	// ReadDir replaces os.ReadDir for listing the plugins dir.
 	ReadDir func(string) ([]os.DirEntry, error)
@@ -26,21 +27,11 @@ type TestHooks struct {
 // NewTestFactory is NewFactory whose loaders use h.
 func NewTestFactory(b bus.Bus, h TestHooks) controller.Factory {
 	return bus.NewBusFactory(b, ConfigID, Version, NewConfig, func(le *logrus.Entry, b bus.Bus, conf *Config) (*Controller, error) {
-		c, err := NewController(le, b, conf)
-		if c != nil {
-			if h.StopTimeout != 0 {
-				c.stopTimeout = h.StopTimeout
-			}
-			if h.ReadDir != nil {
-				c.readDir = h.ReadDir
-			}
-			if h.Stat != nil {
-				c.stat = h.Stat
-			}
-			if h.NewWatcher != nil {
-				c.newWatcher = h.NewWatcher
-			}
-		}
-		return c, err
+		return newController(le, b, conf, hot_loader.Config{
+			StopTimeout: h.StopTimeout,
+			ReadDir:     h.ReadDir,
+			Stat:        h.Stat,
+			NewWatcher:  h.NewWatcher,
+		})
 	})
 }

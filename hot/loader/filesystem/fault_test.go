@@ -9,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	"github.com/hotbus/hotbus/internal/atomicfile"
@@ -38,34 +37,8 @@ func expectFailed(t *testing.T, tb *testBus, mw *watcher[*hot_manifest.Manifest]
 	if len(subs) != 0 {
 		line = append(line, subs[0])
 	}
-	tb.logs.waitLine(t, line...)
+	tb.logs.WaitLine(t, waitTimeout, line...)
 	return rec
-}
-
-// waitLine waits until one line of the log contains every one of subs.
-func (l *logBuffer) waitLine(t *testing.T, subs ...string) {
-	t.Helper()
-	timer := time.NewTimer(waitTimeout)
-	defer timer.Stop()
-	for {
-		l.mu.Lock()
-		text := l.buf.String()
-		if l.changed == nil {
-			l.changed = make(chan struct{})
-		}
-		ch := l.changed
-		l.mu.Unlock()
-		for _, line := range strings.Split(text, "\n") {
-			if !slices.ContainsFunc(subs, func(s string) bool { return !strings.Contains(line, s) }) {
-				return
-			}
-		}
-		select {
-		case <-ch:
-		case <-timer.C:
-			t.Fatalf("timed out waiting for a log line with all of %q", subs)
-		}
-	}
 }
 
 // buildPlainSharedObject compiles a C shared library: an ELF shared object
@@ -246,7 +219,7 @@ func TestPluginsDirDeletedAndRecreated(t *testing.T) {
 	}
 	waitProbe(t, echo)
 	waitManifest(t, mw, first, hot_manifest.StateRemoved)
-	tb.logs.wait(t, "stopped watching the plugins dir; waiting for it", "plugins dir does not exist; waiting for it")
+	tb.logs.Wait(t, waitTimeout, "stopped watching the plugins dir; waiting for it", "plugins dir does not exist; waiting for it")
 
 	// The directory comes back, with a new build in it.
 	staging := filepath.Join(parent, "staging")

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,16 +19,14 @@ import (
 	"github.com/aperturerobotics/controllerbus/bus"
 	"github.com/aperturerobotics/controllerbus/controller"
 	"github.com/aperturerobotics/controllerbus/controller/configset"
-	configset_controller "github.com/aperturerobotics/controllerbus/controller/configset/controller"
 	configset_json "github.com/aperturerobotics/controllerbus/controller/configset/json"
-	"github.com/aperturerobotics/controllerbus/controller/resolver"
-	"github.com/aperturerobotics/controllerbus/core"
 	"github.com/aperturerobotics/controllerbus/directive"
 	hot_loader_filesystem "github.com/hotbus/hotbus/hot/loader/filesystem"
 	"github.com/hotbus/hotbus/hot/loader/filesystem/testdata/probe"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	"github.com/hotbus/hotbus/internal/atomicfile"
 	"github.com/hotbus/hotbus/internal/hostinfo"
+	"github.com/hotbus/hotbus/internal/testutil"
 	"github.com/sirupsen/logrus"
 )
 
@@ -167,59 +164,30 @@ type testBus struct {
 	ctx  context.Context
 	b    bus.Bus
 	le   *logrus.Entry
-	logs *logBuffer
+	logs *testutil.LogBuffer
 }
 
 // newTestBus starts a core bus with the loader factory; it stops at the
-// end of the test.
+// end of the test, after its loaders exited.
 func newTestBus(t *testing.T) *testBus {
 	t.Helper()
 	return newTestBusWith(t, func(b bus.Bus) controller.Factory { return hot_loader_filesystem.NewFactory(b) })
 }
 
 // newTestBusWith is newTestBus with the loader factory newFactory makes.
+// The bus's debug log is kept, and shown if the test fails.
 func newTestBusWith(t *testing.T, newFactory func(bus.Bus) controller.Factory) *testBus {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	logs := &logBuffer{}
-	log := logrus.New()
-	log.SetLevel(logrus.DebugLevel)
-	log.SetOutput(logs)
-	le := logrus.NewEntry(log)
-	b, sr, err := core.NewCoreBus(ctx, le)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sr.AddFactory(newFactory(b))
-	// The config set controller applies ApplyConfigSet directives.
-	_, csRef, err := b.AddDirective(resolver.NewLoadControllerWithConfig(&configset_controller.Config{}), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(csRef.Release)
+	logs := &testutil.LogBuffer{}
 	t.Cleanup(func() {
-		// Stop the bus and wait for every loader to exit before the
-		// test's directories are removed.
-		var loaders []*hot_loader_filesystem.Controller
-		for _, c := range b.GetControllers() {
-			if l, ok := c.(*hot_loader_filesystem.Controller); ok {
-				loaders = append(loaders, l)
-			}
-		}
-		cancel()
-		wctx, wcancel := context.WithTimeout(context.Background(), waitTimeout)
-		defer wcancel()
-		for _, l := range loaders {
-			if err := l.WaitExited(wctx); err != nil {
-				t.Errorf("loader did not exit: %v", err)
-			}
-		}
+		// Runs after the bus stopped (cleanups run last first).
 		if t.Failed() {
 			t.Logf("bus log:\n%s", logs.String())
 		}
 	})
-	return &testBus{ctx: ctx, b: b, le: le, logs: logs}
+	le := testutil.Logger(logs)
+	b := testutil.NewBus(t, le, waitTimeout, newFactory)
+	return &testBus{ctx: b.Ctx, b: b.Bus, le: le, logs: logs}
 }
 
 // apply parses a YAML config set and applies it to the bus until the end
@@ -252,64 +220,6 @@ loader:
     debounceDur: 20ms
 `, dir, watch))
 }
-
-// logBuffer collects log output, safe for concurrent use.
-type logBuffer struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	changed chan struct{}
-}
-
-// Write appends p.
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.changed != nil {
-		close(l.changed)
-		l.changed = nil
-	}
-	return l.buf.Write(p)
-}
-
-// wait waits until the log contains every one of subs.
-func (l *logBuffer) wait(t *testing.T, subs ...string) {
-	t.Helper()
-	timer := time.NewTimer(waitTimeout)
-	defer timer.Stop()
-	for {
-		l.mu.Lock()
-		text := l.buf.String()
-		if l.changed == nil {
-			l.changed = make(chan struct{})
-		}
-		ch := l.changed
-		l.mu.Unlock()
-		missing := ""
-		for _, s := range subs {
-			if !strings.Contains(text, s) {
-				missing = s
-				break
-			}
-		}
-		if missing == "" {
-			return
-		}
-		select {
-		case <-ch:
-		case <-timer.C:
-			t.Fatalf("timed out waiting for %q in the log", missing)
-		}
-	}
-}
-
-// String returns the log.
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-var _ io.Writer = ((*logBuffer)(nil))
 
 // watcher follows the values of a directive on the bus.
 type watcher[T comparable] struct {

@@ -47,7 +47,7 @@ func TestFailedListingChangesNothing(t *testing.T) {
 
 	failing.Store(true)
 	otherPath := publish(t, other, dir, "other.cbus.so")
-	tb.logs.waitLine(t, "level=error", "could not list the plugins dir; nothing was changed", "too many open files")
+	tb.logs.WaitLine(t, waitTimeout, "level=error", "could not list the plugins dir; nothing was changed", "too many open files")
 	failing.Store(false)
 
 	waitManifest(t, mw, otherPath, hot_manifest.StateLoaded)
@@ -88,7 +88,7 @@ func TestDroppedBuildLogsNothingMore(t *testing.T) {
 	waitManifest(t, mw, echoPath, hot_manifest.StateRemoved)
 
 	otherPath := publishWithTrigger(t, other, dir, "other.cbus.so", "hotbus-test/other")
-	tb.logs.waitLine(t, "no controller of the new build started", "plugin-path="+otherPath)
+	tb.logs.WaitLine(t, waitTimeout, "no controller of the new build started", "plugin-path="+otherPath)
 	for _, line := range strings.Split(tb.logs.String(), "\n") {
 		if strings.Contains(line, "no controller of the new build started") && strings.Contains(line, "plugin-path="+echoPath) {
 			t.Errorf("the dropped build still logged: %s", line)
@@ -145,14 +145,14 @@ func TestWatchFailureChangesNothing(t *testing.T) {
 	tb.apply(t, echoYAML("hello", 7))
 	waitProbe(t, hello, "v1:hello:7")
 	waitManifest(t, mw, echoPath, hot_manifest.StateLoaded)
-	tb.logs.waitLine(t, "level=error", "could not watch the plugins dir; the loaded plugins keep running", "too many open files")
+	tb.logs.WaitLine(t, waitTimeout, "level=error", "could not watch the plugins dir; the loaded plugins keep running", "too many open files")
 
 	// Polled: a new plugin loads without a watcher.
 	otherPath := publish(t, other, dir, "other.cbus.so")
 	waitManifest(t, mw, otherPath, hot_manifest.StateLoaded)
 
 	failing.Store(false)
-	tb.logs.waitLine(t, "level=info", "watching the plugins dir again")
+	tb.logs.WaitLine(t, waitTimeout, "level=info", "watching the plugins dir again")
 	if hist, _ := hello.history(); len(hist) != 1 || hist[0] != "+v1:hello:7" {
 		t.Errorf("probe history %v: the running controller must not stop", hist)
 	}
@@ -193,7 +193,7 @@ func TestFailedStatChangesNothing(t *testing.T) {
 	failing.Store(true)
 	otherPath := publish(t, other, dir, "other.cbus.so")
 	waitManifest(t, mw, otherPath, hot_manifest.StateLoaded)
-	tb.logs.waitLine(t, "level=error", "could not stat a plugin file; its build is left as it is", "plugin-path="+echoPath, "input/output error")
+	tb.logs.WaitLine(t, waitTimeout, "level=error", "could not stat a plugin file; its build is left as it is", "plugin-path="+echoPath, "input/output error")
 	failing.Store(false)
 
 	if rec := waitManifest(t, mw, echoPath, hot_manifest.StateLoaded); rec.Error != "" {

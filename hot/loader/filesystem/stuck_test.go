@@ -51,7 +51,7 @@ func TestStuckControllerIsNamedAndRecorded(t *testing.T) {
 	waitProbe(t, hello, "stuck:hello:7", "v2:hello:7")
 
 	name := "hotbus-test/stuck (config hotbus-test/echo, still in Execute)"
-	tb.logs.waitLine(t, "level=warning", "1 controller of the build did not stop within 300ms", name,
+	tb.logs.WaitLine(t, waitTimeout, "level=warning", "1 controller of the build did not stop within 300ms", name,
 		"binary-id=hotbus-test/echo", "binary-version=stuck", "plugin-path="+stuckPath)
 	rec := waitManifest(t, mw, stuckPath, hot_manifest.StateStuck)
 	if !slices.Equal(rec.Stuck, []string{name}) {

@@ -39,6 +39,6 @@ func TestUntrustedBuildManifests(t *testing.T) {
 	tb.startLoader(t, dir, true)
 	waitManifest(t, mw, fifoPath, hot_manifest.StateLoaded)
 	waitManifest(t, mw, bigPath, hot_manifest.StateLoaded)
-	tb.logs.waitLine(t, "level=warning", "build manifest beside the plugin ignored", "plugin-path="+fifoPath, "not a regular file but a named pipe")
-	tb.logs.waitLine(t, "level=warning", "build manifest beside the plugin ignored", "plugin-path="+bigPath, "1073741824 bytes", "1 MiB")
+	tb.logs.WaitLine(t, waitTimeout, "level=warning", "build manifest beside the plugin ignored", "plugin-path="+fifoPath, "not a regular file but a named pipe")
+	tb.logs.WaitLine(t, waitTimeout, "level=warning", "build manifest beside the plugin ignored", "plugin-path="+bigPath, "1073741824 bytes", "1 MiB")
 }

@@ -1,4 +1,4 @@
-package hot_loader_filesystem
+package hot_loader
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/aperturerobotics/controllerbus/directive"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
+	"github.com/hotbus/hotbus/internal/logfmt"
 	"github.com/sirupsen/logrus"
 )
 
@@ -27,7 +28,7 @@ type live struct {
 	path     string
 	mtime    time.Time
 	binaryID string
-	op       *openedBuild
+	build    Build
 	res      controller.FactoryResolver
 	rc       *resolver.Controller
 	// done is closed when the build leaves the bus (cancel).
@@ -43,7 +44,7 @@ type live struct {
 	restored bool
 }
 
-// start puts the build op, from the plugin file at path, on the bus, with
+// start puts the build bd, from the plugin file at path, on the bus, with
 // a context of its own under ctx (the loader's). The new resolver is built
 // first, so a build that fails leaves the running one untouched; then the
 // running build of the binary ID (and any build from the same path) is
@@ -51,28 +52,28 @@ type live struct {
 // the host's LoadControllerWithConfig directives to it, so the dropped
 // build's controllers come back with the new code and their configs.
 // rec, if not nil, gets the build's config IDs.
-func (r *run) start(ctx context.Context, path string, mtime time.Time, op *openedBuild, rec *hot_manifest.Plugin) (*live, error) {
+func (r *run) start(ctx context.Context, path string, mtime time.Time, bd Build, rec *hot_manifest.Plugin) (*live, error) {
 	pctx, cancel := context.WithCancel(ctx)
 	var res controller.FactoryResolver
 	var err error
-	if perr := recoverCall(func() { res, err = op.hp.NewHotResolver(pctx, r.c.b) }); perr != nil {
+	if perr := recoverCall(func() { res, err = bd.NewResolver(pctx, r.c.b) }); perr != nil {
 		err = perr
 	}
 	if err == nil && res == nil {
-		err = errors.New("NewHotResolver returned a nil resolver")
+		err = errors.New("NewResolver returned a nil resolver")
 	}
 	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("plugin %s (%s): build its resolver: %w", path, op.binaryID, err)
+		return nil, fmt.Errorf("plugin %s (%s): build its resolver: %w", path, bd.BinaryID(), err)
 	}
-	if rel, ok := res.(hot_plugin.Releasable); ok && rec != nil {
+	if rel, ok := res.(hot_plugin.ControllerTracker); ok && rec != nil {
 		rec.ConfigIDs = rel.GetConfigIDs()
 	}
 	l := &live{
 		path:     path,
 		mtime:    mtime,
-		binaryID: op.binaryID,
-		op:       op,
+		binaryID: bd.BinaryID(),
+		build:    bd,
 		res:      res,
 		done:     pctx.Done(),
 		cancel:   cancel,
@@ -81,7 +82,7 @@ func (r *run) start(ctx context.Context, path string, mtime time.Time, op *opene
 		fr.OnControllerError(func(e *hot_plugin.ControllerError) { r.controllerFailed(l, e) })
 	}
 
-	if old := r.active[op.binaryID]; old != nil {
+	if old := r.active[bd.BinaryID()]; old != nil {
 		r.le.WithField("plugin-path", path).WithField("old-path", old.path).
 			Debug("swapping in a new build: stopping the old build's controllers first")
 		r.drop(old)
@@ -97,13 +98,13 @@ func (r *run) start(ctx context.Context, path string, mtime time.Time, op *opene
 		r.drop(f.live)
 	}
 
-	l.rc = resolver.NewController(r.le.WithField("binary-id", op.binaryID), r.c.b, res)
+	l.rc = resolver.NewController(r.le.WithField("binary-id", bd.BinaryID()), r.c.b, res)
 	l.release, err = r.c.b.AddController(pctx, l.rc, nil)
 	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("plugin %s (%s): add its resolver to the bus: %w", path, op.binaryID, err)
+		return nil, fmt.Errorf("plugin %s (%s): add its resolver to the bus: %w", path, bd.BinaryID(), err)
 	}
-	r.active[op.binaryID] = l
+	r.active[bd.BinaryID()] = l
 	return l, nil
 }
 
@@ -111,22 +112,22 @@ func (r *run) start(ctx context.Context, path string, mtime time.Time, op *opene
 // the plugin's context (its controllers' factories are canceled), remove
 // and close the resolver controller, wait for the controllers to stop
 // (on the signal of their exits, bounded by StopTimeout), then
-// PrePluginUnload. The code stays mapped.
+// Build.Dropped (in-process: PrePluginUnload; the code stays mapped).
 //
 // Go can't stop a goroutine: a controller whose Execute ignores its
 // context keeps running. After the timeout it is logged by name and the
 // file's record gets its name in Stuck (see settle), and the loader goes on.
 func (r *run) drop(l *live) {
 	le := r.le.WithField("plugin-path", l.path).WithField("binary-id", l.binaryID).
-		WithField("binary-version", l.op.binaryVersion)
+		WithField("binary-version", l.build.BinaryVersion())
 	start := time.Now()
 	defer func() { r.stopped[l.binaryID] = time.Since(start) }()
 	l.cancel()
 	l.release()
 	_ = l.rc.Close()
 	var stuck []string
-	ctx, cancel := context.WithTimeout(context.Background(), r.c.stopTimeout)
-	if rel, ok := l.res.(hot_plugin.Releasable); ok {
+	ctx, cancel := context.WithTimeout(context.Background(), r.c.conf.StopTimeout)
+	if rel, ok := l.res.(hot_plugin.ControllerTracker); ok {
 		if err := rel.WaitStopped(ctx); err != nil {
 			stuck = r.logStuck(le, err)
 		}
@@ -137,8 +138,8 @@ func (r *run) drop(l *live) {
 		}
 	}
 	cancel()
-	if err := recoverCall(l.op.hp.PrePluginUnload); err != nil {
-		le.WithError(err).Warn("PrePluginUnload")
+	if err := recoverCall(l.build.Dropped); err != nil {
+		le.WithError(err).Warn("the dropped build's clean-up (PrePluginUnload) panicked")
 	}
 	if r.active[l.binaryID] == l {
 		delete(r.active, l.binaryID)
@@ -147,7 +148,34 @@ func (r *run) drop(l *live) {
 		f.live = nil
 		f.record.Stuck = stuck
 	}
-	le.Debug("plugin dropped; its code stays mapped until the process exits (Go can't unload plugins)")
+	le.Debug("build dropped")
+}
+
+// releaseUnused releases the builds opened in this run that can't go on
+// the bus again: neither on the bus nor the build one there would roll
+// back to. At the end of the run (active is empty) it releases them all.
+func (r *run) releaseUnused() {
+	keep := make(map[Build]bool)
+	for _, l := range r.active {
+		keep[l.build] = true
+		if l.prev != nil {
+			keep[l.prev.build] = true
+		}
+	}
+	for bd := range r.opened {
+		if keep[bd] {
+			continue
+		}
+		delete(r.opened, bd)
+		var err error
+		if perr := recoverCall(func() { err = bd.Release() }); perr != nil {
+			err = perr
+		}
+		if err != nil {
+			r.le.WithField("binary-id", bd.BinaryID()).WithField("binary-version", bd.BinaryVersion()).
+				WithError(err).Warn("could not release a build the loader is done with")
+		}
+	}
 }
 
 // waitExecReleased waits until no ExecController directive on the bus holds
@@ -198,7 +226,7 @@ func (r *run) logStuck(le *logrus.Entry, err error) []string {
 	}
 	le.WithField("stuck-controllers", names).
 		Warnf("%s of the build did not stop within %v after its context was canceled: %s. Go can't stop a goroutine, so it keeps running beside the next build; make Execute return when its context ends",
-			what, r.c.stopTimeout, strings.Join(names, ", "))
+			what, r.c.conf.StopTimeout, strings.Join(names, ", "))
 	return names
 }
 
@@ -240,7 +268,7 @@ type reloadSteps struct {
 // with the time of each step, in one line. It returns without a word once
 // done is closed: the build left the bus.
 func (s reloadSteps) log(done <-chan struct{}, le *logrus.Entry, res controller.FactoryResolver) {
-	rel, ok := res.(hot_plugin.Releasable)
+	rel, ok := res.(hot_plugin.ControllerTracker)
 	if !ok {
 		return
 	}
@@ -257,18 +285,18 @@ func (s reloadSteps) log(done <-chan struct{}, le *logrus.Entry, res controller.
 	running := time.Now()
 	fields := logrus.Fields{
 		"changed-path": s.build.Trigger.Path,
-		"total":        ms(running.Sub(s.build.Trigger.Time)),
-		"detect":       ms(s.detect),
-		"load":         ms(s.load),
-		"stop-old":     ms(s.stop),
-		"swap":         ms(s.swap),
-		"start":        ms(running.Sub(s.added)),
+		"total":        logfmt.Duration(running.Sub(s.build.Trigger.Time)),
+		"detect":       logfmt.Duration(s.detect),
+		"load":         logfmt.Duration(s.load),
+		"stop-old":     logfmt.Duration(s.stop),
+		"swap":         logfmt.Duration(s.swap),
+		"start":        logfmt.Duration(running.Sub(s.added)),
 	}
 	if t := s.build.Timings; t != nil {
-		fields["analysis"] = ms(t.Analysis)
-		fields["codegen"] = ms(t.Codegen)
-		fields["build"] = ms(t.Build)
-		fields["publish"] = ms(t.Publish)
+		fields["analysis"] = logfmt.Duration(t.Analysis)
+		fields["codegen"] = logfmt.Duration(t.Codegen)
+		fields["build"] = logfmt.Duration(t.Build)
+		fields["publish"] = logfmt.Duration(t.Publish)
 	}
 	if s.settled != nil {
 		select {
@@ -278,13 +306,4 @@ func (s reloadSteps) log(done <-chan struct{}, le *logrus.Entry, res controller.
 		}
 	}
 	le.WithFields(fields).Info("reloaded: the new code runs")
-}
-
-// ms formats a duration for the log: to the millisecond, or to 10µs below
-// a millisecond.
-func ms(d time.Duration) string {
-	if d < time.Millisecond {
-		return d.Round(10 * time.Microsecond).String()
-	}
-	return d.Round(time.Millisecond).String()
 }

@@ -1,4 +1,4 @@
-package hot_loader_filesystem
+package hot_loader
 
 import (
 	"context"
@@ -48,6 +48,7 @@ func (r *run) controllerFailed(l *live, e *hot_plugin.ControllerError) {
 // binary ID replaces the restored one as usual.
 func (r *run) rollback(ctx context.Context, fl failure) {
 	l := fl.l
+	defer r.releaseUnused()
 	if r.active[l.binaryID] != l {
 		// Replaced or dropped since.
 		return
@@ -62,11 +63,11 @@ func (r *run) rollback(ctx context.Context, fl failure) {
 		}
 		return
 	}
-	prevVersion := prev.op.binaryVersion
+	prevVersion := prev.build.BinaryVersion()
 	msg := fmt.Sprintf("rolled back to %s: %s", prevVersion, why)
 	le := r.le.WithField("plugin-path", l.path).
 		WithField("binary-id", l.binaryID).
-		WithField("binary-version", l.op.binaryVersion).
+		WithField("binary-version", l.build.BinaryVersion()).
 		WithField("restored-path", prev.path).
 		WithField("restored-version", prevVersion)
 	r.drop(l)
@@ -79,7 +80,7 @@ func (r *run) rollback(ctx context.Context, fl failure) {
 	if pf != nil {
 		rec = pf.record
 	}
-	nl, err := r.start(ctx, prev.path, prev.mtime, prev.op, &rec)
+	nl, err := r.start(ctx, prev.path, prev.mtime, prev.build, &rec)
 	if err != nil {
 		le.WithError(err).Errorf("the new build's %s failed, and the previous build %s could not be put back: %v", fl.err.ConfigID, prevVersion, err)
 		if f != nil {

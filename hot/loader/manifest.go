@@ -1,11 +1,10 @@
-package hot_loader_filesystem
+package hot_loader
 
 import (
 	"context"
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/aperturerobotics/controllerbus/directive"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
@@ -78,7 +77,7 @@ func (r *manifestResolver) Resolve(ctx context.Context, h directive.ResolverHand
 // and then hands it to watchers, so a watcher that sees a state can read
 // it from the file too.
 func (r *run) publish(ctx context.Context, write bool) {
-	m := &hot_manifest.Manifest{Dir: r.c.dir, UpdatedAt: time.Now()}
+	m := r.c.newManifest()
 	for _, f := range r.files {
 		rec := f.record
 		rec.ConfigIDs = slices.Clone(rec.ConfigIDs)
@@ -89,7 +88,7 @@ func (r *run) publish(ctx context.Context, write bool) {
 		return strings.Compare(a.Path, b.Path)
 	})
 	if write && r.dirOK && ctx.Err() == nil {
-		if err := hot_manifest.WriteFile(r.c.dir, m); err != nil {
+		if err := hot_manifest.WriteFile(r.c.conf.Dir, m); err != nil {
 			r.le.WithError(err).Warn("could not write the manifest of loaded plugins")
 		}
 	}

@@ -1,10 +1,11 @@
-package hot_loader_filesystem
+package hot_loader
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,18 +14,15 @@ import (
 	"time"
 
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
-	"github.com/hotbus/hotbus/internal/preflight"
 	"github.com/sirupsen/logrus"
 )
 
 // run is the state of one Execute of the loader. Only the Execute goroutine
 // touches it.
 type run struct {
-	c  *Controller
+	c  *Loader
+	op Opener
 	le *logrus.Entry
-	// host is the running executable, for preflight; hostErr if unknown.
-	host    *preflight.Host
-	hostErr error
 	// tmpDir is the private directory for the copies the loader opens.
 	tmpDir string
 	seq    int
@@ -43,6 +41,9 @@ type run struct {
 	// failures are controllers of builds on the bus that failed to
 	// start, for rollback.
 	failures chan failure
+	// opened are the builds op opened in this run and not yet released
+	// (see releaseUnused).
+	opened map[Build]bool
 	// settled is closed when the current reconcile has published the
 	// manifest: a reload's log line waits for it, so that once it is
 	// logged the loader is done with the plugins dir.
@@ -67,8 +68,8 @@ type stamp struct {
 }
 
 // statStamp returns the stamp of the file at path (following symlinks).
-func (c *Controller) statStamp(path string) (stamp, error) {
-	st, err := c.stat(path)
+func (c *Loader) statStamp(path string) (stamp, error) {
+	st, err := c.conf.Stat(path)
 	if err != nil {
 		return stamp{}, err
 	}
@@ -101,18 +102,18 @@ func (r *run) reconcile(ctx context.Context) error {
 	present := make(map[string]stamp)
 	var statErr error
 	if r.dirOK {
-		entries, err := r.c.readDir(r.c.dir)
+		entries, err := r.c.conf.ReadDir(r.c.conf.Dir)
 		if err != nil {
 			// An empty listing would drop every plugin: change nothing.
-			err = fmt.Errorf("list the plugins dir %s: %w", r.c.dir, err)
+			err = fmt.Errorf("list the plugins dir %s: %w", r.c.conf.Dir, err)
 			r.le.WithError(err).Errorf("could not list the plugins dir; nothing was changed, the loaded plugins keep running, and the loader tries again in %v. If it goes on, check the process's open file limit (ulimit -n) and the device", dirPollInterval)
 			return err
 		}
 		for _, e := range entries {
-			if !isPluginName(e.Name()) {
+			if !r.isBuildName(e.Name()) {
 				continue
 			}
-			path := filepath.Join(r.c.dir, e.Name())
+			path := filepath.Join(r.c.conf.Dir, e.Name())
 			s, err := r.c.statStamp(path)
 			switch {
 			case errors.Is(err, fs.ErrNotExist):
@@ -192,6 +193,7 @@ func (r *run) reconcile(ctx context.Context) error {
 	}
 	// Removed files whose successor did not replace them.
 	changed = r.dropRemoved(present, nil) || changed
+	r.releaseUnused()
 	if changed {
 		r.publish(ctx, true)
 	}
@@ -203,7 +205,7 @@ func (r *run) reconcile(ctx context.Context) error {
 // ID is in successor. It reports whether a record changed.
 func (r *run) dropRemoved(present map[string]stamp, successor map[string]bool) bool {
 	changed := false
-	for _, path := range sortedPaths(r.files) {
+	for _, path := range slices.Sorted(maps.Keys(r.files)) {
 		f := r.files[path]
 		if _, ok := present[path]; ok || f.record.State == hot_manifest.StateRemoved {
 			continue
@@ -266,19 +268,9 @@ func (r *run) fileFor(cand candidate) *file {
 	return f
 }
 
-// sortedPaths returns the keys of files, sorted.
-func sortedPaths(files map[string]*file) []string {
-	paths := make([]string, 0, len(files))
-	for p := range files {
-		paths = append(paths, p)
-	}
-	slices.Sort(paths)
-	return paths
-}
-
 // close drops every plugin and deletes the private directory.
 func (r *run) close() {
-	for _, id := range sortedKeys(r.active) {
+	for _, id := range slices.Sorted(maps.Keys(r.active)) {
 		l := r.active[id]
 		r.drop(l)
 		if f := r.files[l.path]; f != nil && f.live == nil {
@@ -291,17 +283,8 @@ func (r *run) close() {
 		// (the directory may be going away too).
 		r.publish(context.Background(), false)
 	}
+	r.releaseUnused()
 	if err := os.RemoveAll(r.tmpDir); err != nil {
 		r.le.WithError(err).Warn("could not remove the private directory of plugin copies")
 	}
-}
-
-// sortedKeys returns the keys of m, sorted.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -1,4 +1,4 @@
-package hot_loader_filesystem
+package hot_loader
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
-	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
 )
 
 // dirPollInterval is how often a missing or unsafe plugins directory is
@@ -30,14 +29,11 @@ var errDirGone = errors.New("plugins dir disappeared")
 
 // execute runs the loader until ctx ends.
 func (r *run) execute(ctx context.Context) error {
-	if r.hostErr != nil {
-		r.le.WithError(r.hostErr).Error("this host can't check plugins; every plugin will be refused")
-	}
 	for {
 		if err := r.waitDir(ctx); err != nil {
 			return nil
 		}
-		if !r.c.conf.GetWatch() {
+		if !r.c.conf.Watch {
 			// Scan once, or until a listing succeeds.
 			retry := time.NewTimer(0)
 			defer retry.Stop()
@@ -125,19 +121,19 @@ func (r *run) waitDir(ctx context.Context) error {
 // been quiet for the debounce duration after a change to a plugin file,
 // until ctx ends or the directory disappears.
 func (r *run) watch(ctx context.Context) error {
-	w, err := r.c.newWatcher()
+	w, err := r.c.conf.NewWatcher()
 	if err != nil {
-		return fmt.Errorf("watch the plugins dir %s: %w", r.c.dir, err)
+		return fmt.Errorf("watch the plugins dir %s: %w", r.c.conf.Dir, err)
 	}
 	defer w.Close()
-	if err := w.Add(r.c.dir); err != nil {
-		return fmt.Errorf("watch the plugins dir %s: %w", r.c.dir, err)
+	if err := w.Add(r.c.conf.Dir); err != nil {
+		return fmt.Errorf("watch the plugins dir %s: %w", r.c.conf.Dir, err)
 	}
 	if r.watchErr != "" {
 		r.watchErr = ""
 		r.le.Info("watching the plugins dir again")
 	}
-	debounce := time.NewTimer(r.c.debounce)
+	debounce := time.NewTimer(r.c.conf.Debounce)
 	debounce.Stop()
 	if err := r.reconcile(ctx); err != nil {
 		// Scan again after the poll interval, even if nothing happens.
@@ -147,7 +143,7 @@ func (r *run) watch(ctx context.Context) error {
 	// quick is set while the changes are a compiler's publish: the
 	// directory is scanned once it has been quiet for publishSettle.
 	quick := false
-	settle := min(publishSettle, r.c.debounce)
+	settle := min(publishSettle, r.c.conf.Debounce)
 	for {
 		select {
 		case <-ctx.Done():
@@ -157,10 +153,10 @@ func (r *run) watch(ctx context.Context) error {
 			if !ok {
 				return errDirGone
 			}
-			if ev.Name == r.c.dir && ev.Has(fsnotify.Remove|fsnotify.Rename) {
+			if ev.Name == r.c.conf.Dir && ev.Has(fsnotify.Remove|fsnotify.Rename) {
 				return errDirGone
 			}
-			if published(ev) {
+			if r.published(ev) {
 				// Complete by construction: no need to wait the
 				// debounce, only for the compiler's removal of older
 				// builds right after the publish.
@@ -168,11 +164,11 @@ func (r *run) watch(ctx context.Context) error {
 				debounce.Reset(settle)
 				continue
 			}
-			if relevant(ev.Name) {
+			if r.relevant(ev.Name) {
 				if quick {
 					debounce.Reset(settle)
 				} else {
-					debounce.Reset(r.c.debounce)
+					debounce.Reset(r.c.conf.Debounce)
 				}
 			}
 		case err, ok := <-w.Errors:
@@ -182,12 +178,12 @@ func (r *run) watch(ctx context.Context) error {
 			// Events may have been lost: scan again.
 			r.le.WithError(err).Warn("watching the plugins dir")
 			quick = false
-			debounce.Reset(r.c.debounce)
+			debounce.Reset(r.c.conf.Debounce)
 		case fl := <-r.failures:
 			r.rollback(ctx, fl)
 		case <-debounce.C:
 			quick = false
-			if _, err := os.Stat(r.c.dir); err != nil {
+			if _, err := os.Stat(r.c.conf.Dir); err != nil {
 				return errDirGone
 			}
 			if err := r.reconcile(ctx); err != nil {
@@ -200,12 +196,12 @@ func (r *run) watch(ctx context.Context) error {
 // relevant reports whether a change to the file name matters to the
 // loader: plugin files and build manifests, not dotfiles (temporary files
 // of atomic writes start with a dot) nor the manifest of loaded plugins.
-func relevant(name string) bool {
+func (r *run) relevant(name string) bool {
 	base := filepath.Base(name)
 	if strings.HasPrefix(base, ".") {
 		return false
 	}
-	return strings.HasSuffix(base, hot_plugin.PluginSuffix) || strings.HasSuffix(base, hot_manifest.BuildSuffix)
+	return strings.HasSuffix(base, r.op.Suffix()) || strings.HasSuffix(base, hot_manifest.BuildSuffix)
 }
 
 // published reports whether ev is a plugin file appearing as the
@@ -213,8 +209,8 @@ func relevant(name string) bool {
 // written, so its modification time is not after the manifest's. Such a
 // file is complete and need not wait for the debounce; a plugin file still
 // being written (copied in place) is newer than its manifest, and waits.
-func published(ev fsnotify.Event) bool {
-	if !ev.Has(fsnotify.Create) || !isPluginName(filepath.Base(ev.Name)) {
+func (r *run) published(ev fsnotify.Event) bool {
+	if !ev.Has(fsnotify.Create) || !r.isBuildName(filepath.Base(ev.Name)) {
 		return false
 	}
 	pi, err := os.Lstat(ev.Name)
@@ -228,7 +224,9 @@ func published(ev fsnotify.Event) bool {
 	return !pi.ModTime().After(mi.ModTime())
 }
 
-// isPluginName reports whether a directory entry is a plugin file.
-func isPluginName(base string) bool {
-	return !strings.HasPrefix(base, ".") && strings.HasSuffix(base, hot_plugin.PluginSuffix) && base != hot_plugin.PluginSuffix
+// isBuildName reports whether a directory entry is a build file: it ends
+// in the opener's suffix.
+func (r *run) isBuildName(base string) bool {
+	suffix := r.op.Suffix()
+	return !strings.HasPrefix(base, ".") && strings.HasSuffix(base, suffix) && base != suffix
 }

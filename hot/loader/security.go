@@ -1,4 +1,4 @@
-package hot_loader_filesystem
+package hot_loader
 
 import (
 	"fmt"
@@ -11,21 +11,21 @@ import (
 
 // checkDir refuses a plugins directory that another user owns or that
 // group or others can write, unless allow_insecure_permissions is set.
-func (c *Controller) checkDir() error {
-	st, err := os.Stat(c.dir)
+func (c *Loader) checkDir() error {
+	st, err := os.Stat(c.conf.Dir)
 	if err != nil {
 		return err
 	}
 	if !st.IsDir() {
-		return fmt.Errorf("plugins dir %s is not a directory", c.dir)
+		return fmt.Errorf("plugins dir %s is not a directory", c.conf.Dir)
 	}
-	return c.checkPerms(c.dir, "plugins dir", st)
+	return c.checkPerms(c.conf.Dir, "plugins dir", st)
 }
 
 // checkPerms refuses a file or directory that another user owns or that
 // group or others can write, unless allow_insecure_permissions is set.
-func (c *Controller) checkPerms(path, what string, st fs.FileInfo) error {
-	if c.conf.GetAllowInsecurePermissions() {
+func (c *Loader) checkPerms(path, what string, st fs.FileInfo) error {
+	if c.conf.AllowInsecurePermissions {
 		return nil
 	}
 	if perm := st.Mode().Perm(); perm&0o022 != 0 {
@@ -44,21 +44,21 @@ func (c *Controller) checkPerms(path, what string, st fs.FileInfo) error {
 // resolvePlugin returns the real path of the plugin file at path, refusing
 // a symlink that leads out of the plugins directory unless
 // allow_external_symlinks is set.
-func (c *Controller) resolvePlugin(path string) (string, error) {
+func (c *Loader) resolvePlugin(path string) (string, error) {
 	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		return "", fmt.Errorf("resolve %s: %w", path, err)
 	}
-	if real == path || c.conf.GetAllowExternalSymlinks() {
+	if real == path || c.conf.AllowExternalSymlinks {
 		return real, nil
 	}
-	realDir, err := filepath.EvalSymlinks(c.dir)
+	realDir, err := filepath.EvalSymlinks(c.conf.Dir)
 	if err != nil {
-		return "", fmt.Errorf("resolve plugins dir %s: %w", c.dir, err)
+		return "", fmt.Errorf("resolve plugins dir %s: %w", c.conf.Dir, err)
 	}
 	if !within(realDir, real) {
 		return "", fmt.Errorf("plugin %s is a symlink to %s, outside the plugins dir %s: move the file into the directory, or set allow_external_symlinks in the loader config",
-			path, real, c.dir)
+			path, real, c.conf.Dir)
 	}
 	return real, nil
 }

@@ -1,0 +1,210 @@
+package hot_loader_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aperturerobotics/controllerbus/bus"
+	"github.com/aperturerobotics/controllerbus/controller"
+	"github.com/aperturerobotics/controllerbus/controller/resolver/static"
+	hot_loader "github.com/hotbus/hotbus/hot/loader"
+	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
+	"github.com/hotbus/hotbus/internal/testutil"
+)
+
+// waitTimeout bounds every wait in these tests.
+const waitTimeout = 30 * time.Second
+
+// fakeOpener opens "*.cbus.fake" files holding "<binary-id> <version>",
+// like a process loader would: each Open is a new build that must be
+// released. It records the releases.
+type fakeOpener struct {
+	mu       sync.Mutex
+	released []string
+	changed  chan struct{}
+}
+
+// fakeBuild is a build of fakeOpener.
+type fakeBuild struct {
+	o           *fakeOpener
+	id, version string
+	dropped     int
+}
+
+func (o *fakeOpener) Suffix() string          { return ".cbus.fake" }
+func (o *fakeOpener) Mode() hot_manifest.Mode { return hot_manifest.ModeProcess }
+
+func (o *fakeOpener) Open(path, copyPath, sum string) (hot_loader.Build, bool, error) {
+	data, err := os.ReadFile(copyPath)
+	if err != nil {
+		return nil, false, fmt.Errorf("read the copy of %s: %w", path, err)
+	}
+	id, version, ok := strings.Cut(strings.TrimSpace(string(data)), " ")
+	if !ok {
+		return nil, false, fmt.Errorf("%s: want \"<binary-id> <version>\"", path)
+	}
+	return &fakeBuild{o: o, id: id, version: version}, false, nil
+}
+
+func (b *fakeBuild) BinaryID() string      { return b.id }
+func (b *fakeBuild) BinaryVersion() string { return b.version }
+func (b *fakeBuild) Dropped()              { b.dropped++ }
+
+func (b *fakeBuild) NewResolver(ctx context.Context, _ bus.Bus) (controller.FactoryResolver, error) {
+	return static.NewResolver(), nil
+}
+
+func (b *fakeBuild) Release() error {
+	b.o.mu.Lock()
+	defer b.o.mu.Unlock()
+	b.o.released = append(b.o.released, b.version)
+	if b.o.changed != nil {
+		close(b.o.changed)
+		b.o.changed = nil
+	}
+	return nil
+}
+
+// waitReleased waits until the released versions are want, in order.
+func (o *fakeOpener) waitReleased(t *testing.T, want ...string) {
+	t.Helper()
+	timer := time.NewTimer(waitTimeout)
+	defer timer.Stop()
+	for {
+		o.mu.Lock()
+		got := strings.Join(o.released, ",")
+		if o.changed == nil {
+			o.changed = make(chan struct{})
+		}
+		ch := o.changed
+		o.mu.Unlock()
+		if got == strings.Join(want, ",") {
+			return
+		}
+		select {
+		case <-ch:
+		case <-timer.C:
+			t.Fatalf("released builds: %q, want %q", got, want)
+		}
+	}
+}
+
+// writeBuild writes a fake build file name into dir, dated at, so that
+// builds are ordered whatever the file system's timestamp granularity.
+func writeBuild(t *testing.T, dir, name, content string, at time.Time) {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, at, at); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitLoaded waits until the build file name is loaded.
+func waitLoaded(t *testing.T, l *hot_loader.Loader, dir, name string) hot_manifest.Plugin {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	path := filepath.Join(dir, name)
+	m, err := l.WaitManifest(ctx, func(m *hot_manifest.Manifest) bool {
+		p := m.Find(path)
+		return p != nil && p.State == hot_manifest.StateLoaded
+	})
+	if err != nil {
+		t.Fatalf("%s not loaded: %v; manifest: %+v", name, err, l.GetManifest())
+	}
+	return *m.Find(path)
+}
+
+// TestCoreWithAnotherOpener drives the shared core with an opener of
+// another kind (a process loader's shape): its suffix is the one scanned,
+// its mode is recorded, the build a reload replaced is kept for a
+// rollback and released once a newer build makes it unreachable, every
+// build is released when the loader stops, and WatchManifest is answered
+// only for this loader's ID.
+func TestCoreWithAnotherOpener(t *testing.T) {
+	le := testutil.Logger(testutil.LogWriter(t))
+	tb := testutil.NewBus(t, le, waitTimeout)
+	dir := t.TempDir()
+	op := &fakeOpener{}
+	l := hot_loader.New(le, tb.Bus, hot_loader.Config{
+		LoaderID: "test/loader/fake",
+		Dir:      dir,
+		Watch:    true,
+		Debounce: 5 * time.Millisecond,
+	})
+	ctx, cancel := context.WithCancel(tb.Ctx)
+	defer cancel()
+	exited := make(chan error, 1)
+	go func() { exited <- l.Execute(ctx, op) }()
+	rel, err := tb.AddController(ctx, loaderController{l}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rel()
+
+	t0 := time.Now().Add(-time.Hour)
+	writeBuild(t, dir, "a-1.cbus.fake", "a 1", t0)
+	writeBuild(t, dir, "ignored.cbus.so", "not mine", t0)
+	p := waitLoaded(t, l, dir, "a-1.cbus.fake")
+	if p.Mode != hot_manifest.ModeProcess || p.BinaryID != "a" || p.BinaryVersion != "1" {
+		t.Errorf("record of a-1: %+v, want mode process, binary a version 1", p)
+	}
+	if m := l.GetManifest(); m.Loader != "test/loader/fake" || m.Find(filepath.Join(dir, "ignored.cbus.so")) != nil {
+		t.Errorf("manifest: loader %q, plugins %+v: want test/loader/fake, without the .cbus.so file", m.Loader, m.Plugins)
+	}
+
+	// a-2 replaces a-1; a-1 is what a rollback would go back to: kept.
+	writeBuild(t, dir, "a-2.cbus.fake", "a 2", t0.Add(time.Minute))
+	waitLoaded(t, l, dir, "a-2.cbus.fake")
+	// a-3 replaces a-2: a-1 can't come back any more, and is released.
+	writeBuild(t, dir, "a-3.cbus.fake", "a 3", t0.Add(2*time.Minute))
+	waitLoaded(t, l, dir, "a-3.cbus.fake")
+	op.waitReleased(t, "1")
+
+	// WatchManifest: answered for this loader's ID or any, not another's.
+	for _, tc := range []struct {
+		loaderID string
+		want     bool
+	}{{"test/loader/fake", true}, {"", true}, {"hotbus/loader/filesystem", false}} {
+		wctx, wcancel := context.WithTimeout(ctx, waitTimeout)
+		v, _, ref, err := bus.ExecOneOffTyped[hot_manifest.WatchManifestValue](wctx, tb.Bus,
+			hot_manifest.NewWatchLoaderManifest(tc.loaderID, dir), bus.ReturnWhenIdle(), nil)
+		wcancel()
+		if err != nil {
+			t.Fatalf("WatchManifest(%q): %v", tc.loaderID, err)
+		}
+		if got := v != nil; got != tc.want {
+			t.Errorf("WatchManifest(%q) answered: %v, want %v", tc.loaderID, got, tc.want)
+		}
+		if ref != nil {
+			ref.Release()
+		}
+	}
+
+	cancel()
+	if err := <-exited; err != nil {
+		t.Errorf("Execute: %v", err)
+	}
+	op.waitReleased(t, "1", "2", "3")
+}
+
+// loaderController puts a Loader's HandleDirective on the bus, as a loader
+// controller does.
+type loaderController struct {
+	*hot_loader.Loader
+}
+
+func (c loaderController) GetControllerInfo() *controller.Info {
+	return controller.NewInfo("test/loader/fake", controller.MustParseVersion("0.0.1"), "test loader")
+}
+func (c loaderController) Execute(ctx context.Context) error { return nil }
+func (c loaderController) Close() error                      { return nil }

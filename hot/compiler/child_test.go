@@ -376,3 +376,79 @@ func TestProcessTargetNeedsHotbusInTheModule(t *testing.T) {
 		t.Errorf("a failed build published %v", ents)
 	}
 }
+
+// TestProcessTargetInAWorkspace builds the child fixture with a go.work
+// that uses the app and the lib: go build runs in the workspace as it is,
+// and the child runs.
+func TestProcessTargetInAWorkspace(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go build")
+	}
+	dir := childFixture(t, repoRoot)
+	if err := os.WriteFile(filepath.Join(dir, "go.work"), []byte("go 1.25.0\n\nuse (\n\t./app\n\t./lib\n)\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := readTree(t, dir)
+	res := build(t, childOptions(t, dir))
+	if got := runChild(t, res.PluginPath, "work"); !strings.Contains(got, "child ran: rev-1 hello from lib symbol=ControllerBusHotPlugin work") {
+		t.Errorf("the child logged %q", got)
+	}
+	after := readTree(t, dir)
+	for p, data := range before {
+		if after[p] != data {
+			t.Errorf("the build wrote the user's file %s", p)
+		}
+	}
+	for p := range after {
+		if _, ok := before[p]; !ok && !strings.HasPrefix(p, "out"+string(filepath.Separator)) {
+			t.Errorf("the build wrote %s into the user's tree", p)
+		}
+	}
+}
+
+// TestProcessTargetCodegen writes a child's build tree without building
+// it: the generated main calls hot_ipc.Serve with the hot package's
+// factory, the overlay puts it into the user's module root, and the
+// module's go.mod is copied, not written.
+func TestProcessTargetCodegen(t *testing.T) {
+	dir := childFixture(t, repoRoot)
+	opts := childOptions(t, dir)
+	c, err := hot_compiler.NewCompiler(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Codegen(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	main, err := os.ReadFile(filepath.Join(res.CodegenDir, "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`ctrl "example.com/child/ctrl"`, "ctrl.NewFactory(b)", "hot_ipc.Serve(BinaryID, BinaryVersion, BinaryFactories)"} {
+		if !strings.Contains(string(main), want) {
+			t.Errorf("the generated main does not say %s:\n%s", want, main)
+		}
+	}
+	overlay, err := os.ReadFile(filepath.Join(res.CodegenDir, "overlay.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(overlay), filepath.Join(dir, "app", "hotbus_child_")) {
+		t.Errorf("the overlay does not put the main into the module root %s:\n%s", filepath.Join(dir, "app"), overlay)
+	}
+	gomod, err := os.ReadFile(filepath.Join(res.CodegenDir, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, err := os.ReadFile(filepath.Join(dir, "app", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(gomod, user) {
+		t.Errorf("the go.mod copy differs from the user's:\n%s", gomod)
+	}
+	if res.Build.Target != hot_compiler.TargetProcess {
+		t.Errorf("build manifest target %q", res.Build.Target)
+	}
+}

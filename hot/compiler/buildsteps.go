@@ -143,10 +143,10 @@ func (c *Compiler) compile(ctx context.Context, p *prepared, t *codegen.Tree, ou
 		return "", err
 	}
 	if c.built {
-		out.le.WithField("codegen-dir", t.Dir).Debug("building plugin")
+		out.le.WithField("codegen-dir", t.Dir).Debug("building " + c.buildKind())
 	} else {
 		// A build that compiles the runtime says so (progress.go).
-		out.le.WithField("codegen-dir", t.Dir).Info("building plugin")
+		out.le.WithField("codegen-dir", t.Dir).Info("building " + c.buildKind())
 		c.built = true
 	}
 	gotmp := goTmpDir(t)
@@ -166,6 +166,14 @@ func (c *Compiler) compile(ctx context.Context, p *prepared, t *codegen.Tree, ou
 		}
 	}
 	return tmp, err
+}
+
+// buildKind names what the compiler builds, for its log lines.
+func (c *Compiler) buildKind() string {
+	if c.opts.Target == TargetProcess {
+		return "child executable"
+	}
+	return "plugin"
 }
 
 // verify checks the built plugin at tmp against the host: its module

@@ -248,7 +248,7 @@ func (c *Compiler) buildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 	res.PluginPath, res.Build = out.final, m
 	res.Removed = c.cleanUp(b, out)
 	res.Timings.Publish = time.Since(start)
-	out.le.WithField("build-dur", res.Timings.Build.String()).Debug("published plugin")
+	out.le.WithField("build-dur", res.Timings.Build.String()).Debug("published " + c.buildKind())
 	return res, nil
 }
 

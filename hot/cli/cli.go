@@ -25,6 +25,7 @@ import (
 	"strings"
 
 	hot_compiler "github.com/hotbus/hotbus/hot/compiler"
+	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
 	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v3"
@@ -200,13 +201,15 @@ func compilerFlags(env *Env, build, plain bool) []cli.Flag {
 		str("binary-version", "HOTBUS_BINARY_VERSION", "plugin binary version; {buildHash} is replaced (default: {buildHash})"),
 		str("build-prefix", "HOTBUS_BUILD_PREFIX", "first element of the per-build import-path prefix (default: hotbus)"),
 		str("host-binary", "HOTBUS_HOST_BINARY", "host executable the plugin must load into (default: hot-builder itself, as run by \"hot-builder daemon\")"),
+		str("target", "HOTBUS_TARGET", "what to build: plugin (a Go plugin, "+hot_plugin.PluginSuffix+", loaded into the host process by hotbus/loader/filesystem; the default) "+
+			"or process (a child executable, "+hot_manifest.ProcessSuffix+", run by hotbus/loader/process; built in the work dir's module, which must require github.com/hotbus/hotbus)"),
 	}
 	if plain {
 		flags = append(flags, str("host-module-dir", "HOTBUS_HOST_MODULE_DIR", "source dir of the host's main module if it was built from source (default: found)"))
 	}
 	if build {
 		flags = append(flags,
-			str("output", "HOTBUS_OUTPUT", "plugin output: a plugins directory, or a path ending in "+hot_plugin.PluginSuffix+" that may contain {buildHash} (default: ./plugins)"),
+			str("output", "HOTBUS_OUTPUT", "plugin output: a plugins directory, or a path ending in "+hot_plugin.PluginSuffix+" (target process: "+hot_manifest.ProcessSuffix+") that may contain {buildHash} (default: ./plugins)"),
 			&cli.BoolFlag{Name: "keep-codegen", Usage: "keep the build tree after building", Sources: fromEnv(env, "HOTBUS_KEEP_CODEGEN")},
 		)
 		if plain {
@@ -230,6 +233,7 @@ func compilerOptions(env *Env, cmd *cli.Command) (hot_compiler.Options, error) {
 		BinaryVersion: cmd.String("binary-version"),
 		BuildPrefix:   cmd.String("build-prefix"),
 		HostBinary:    cmd.String("host-binary"),
+		Target:        cmd.String("target"),
 		Packages:      pkgs,
 		Logger:        env.Logger,
 	}
@@ -246,7 +250,7 @@ func compilerOptions(env *Env, cmd *cli.Command) (hot_compiler.Options, error) {
 	if has(cmd, "output") && cmd.String("output") != "" {
 		out = cmd.String("output")
 	}
-	if strings.HasSuffix(out, hot_plugin.PluginSuffix) {
+	if strings.HasSuffix(out, hot_plugin.PluginSuffix) || strings.HasSuffix(out, hot_manifest.ProcessSuffix) {
 		opts.OutputDir, opts.OutputName = filepath.Dir(out), filepath.Base(out)
 	} else {
 		opts.OutputDir = out

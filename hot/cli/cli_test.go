@@ -44,8 +44,9 @@ func TestHelpOnEveryCommand(t *testing.T) {
 		}
 	}
 	for cmd, vars := range map[string][]string{
-		"compile":  {"HOTBUS_OUTPUT", "HOTBUS_WORK_DIR", "HOTBUS_CODEGEN_DIR", "HOTBUS_BINARY_ID", "HOTBUS_BINARY_VERSION", "HOTBUS_BUILD_PREFIX", "HOTBUS_HOST_BINARY", "HOTBUS_HOST_MODULE_DIR", "HOTBUS_KEEP_CODEGEN", "HOTBUS_NO_CLEANUP"},
-		"watch":    {"HOTBUS_OUTPUT", "HOTBUS_WORK_DIR", "HOTBUS_DEBOUNCE", "HOTBUS_HOST_BINARY"},
+		"compile":  {"HOTBUS_OUTPUT", "HOTBUS_WORK_DIR", "HOTBUS_CODEGEN_DIR", "HOTBUS_BINARY_ID", "HOTBUS_BINARY_VERSION", "HOTBUS_BUILD_PREFIX", "HOTBUS_HOST_BINARY", "HOTBUS_HOST_MODULE_DIR", "HOTBUS_KEEP_CODEGEN", "HOTBUS_NO_CLEANUP", "HOTBUS_TARGET"},
+		"codegen":  {"HOTBUS_TARGET"},
+		"watch":    {"HOTBUS_OUTPUT", "HOTBUS_WORK_DIR", "HOTBUS_DEBOUNCE", "HOTBUS_HOST_BINARY", "HOTBUS_TARGET"},
 		"daemon":   {"HOTBUS_CONFIG"},
 		"manifest": {"HOTBUS_PLUGINS_DIR"},
 	} {
@@ -125,6 +126,39 @@ func TestCompileWithEnvironmentFallbacks(t *testing.T) {
 	code, stdout2, stderr := run(t, vars, "compile", "--binary-version", "1.2.3+{buildHash}", boilerplatePkg)
 	if code != 0 || strings.TrimSpace(stdout2) != path || !strings.Contains(stderr, "up to date") {
 		t.Errorf("second compile: exit %d, path %q, stderr:\n%s", code, stdout2, stderr)
+	}
+}
+
+// TestCompileTargetProcess builds controllerbus's boilerplate controller
+// in hotbus's own module (which provides hot/ipc) as a child executable,
+// the target from HOTBUS_TARGET, the output name from --output; and
+// refuses an unknown target, naming both.
+func TestCompileTargetProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a child executable")
+	}
+	dir := t.TempDir()
+	vars := map[string]string{"HOTBUS_TARGET": "process"}
+	code, stdout, stderr := run(t, vars, "compile", "--work-dir", "../..", "--codegen-dir", filepath.Join(dir, "codegen"),
+		"--output", filepath.Join(dir, "plugins", "bp-{buildHash}.cbus.exe"), "--binary-id", "bp", boilerplatePkg)
+	if code != 0 {
+		t.Fatalf("compile --target process: exit %d:\n%s", code, stderr)
+	}
+	path := strings.TrimSpace(stdout)
+	if !strings.HasPrefix(filepath.Base(path), "bp-") || !strings.HasSuffix(path, hot_manifest.ProcessSuffix) || filepath.Dir(path) != filepath.Join(dir, "plugins") {
+		t.Errorf("child path %q does not follow --output", path)
+	}
+	m, err := hot_manifest.ReadBuild(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Target != hot_manifest.TargetProcess || m.BinaryID != "bp" {
+		t.Errorf("build manifest %+v, want target process", m)
+	}
+
+	code, _, stderr = run(t, nil, "compile", "--target", "dll", "--work-dir", "../..", "--output", filepath.Join(dir, "plugins"), "--binary-id", "bp", boilerplatePkg)
+	if code == 0 || !strings.Contains(stderr, `"dll"`) || !strings.Contains(stderr, `"process"`) {
+		t.Errorf("compile --target dll: exit %d, stderr:\n%s", code, stderr)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/aperturerobotics/controllerbus/core"
 	"github.com/fsnotify/fsnotify"
 	hot_compiler "github.com/hotbus/hotbus/hot/compiler"
+	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
 	"github.com/urfave/cli/v3"
 )
@@ -54,6 +55,7 @@ func runWatch(ctx context.Context, env *Env, cmd *cli.Command) error {
 		KeepCodegen:         opts.KeepCodegen,
 		DebounceDur:         cmd.String("debounce"),
 		HostBinary:          opts.HostBinary,
+		Target:              opts.Target,
 	}
 	if err := conf.Validate(); err != nil {
 		return usageError{"hot-builder watch", err.Error()}
@@ -86,6 +88,10 @@ func runWatch(ctx context.Context, env *Env, cmd *cli.Command) error {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- b.ExecuteController(ctx, ctrl) }()
+	suffix := hot_plugin.PluginSuffix
+	if conf.GetTarget() == hot_compiler.TargetProcess {
+		suffix = hot_manifest.ProcessSuffix
+	}
 	le.Info("watching the sources; each build is published into the plugins dir (Ctrl-C to stop)")
 	for {
 		select {
@@ -100,7 +106,7 @@ func runWatch(ctx context.Context, env *Env, cmd *cli.Command) error {
 			return err
 		case ev := <-w.Events:
 			name := filepath.Base(ev.Name)
-			if !ev.Has(fsnotify.Create) || strings.HasPrefix(name, ".") || !strings.HasSuffix(name, hot_plugin.PluginSuffix) {
+			if !ev.Has(fsnotify.Create) || strings.HasPrefix(name, ".") || !strings.HasSuffix(name, suffix) {
 				continue
 			}
 			le.WithField("plugin-path", ev.Name).Info("plugin published: hosts loading from the plugins dir load it now")

@@ -75,11 +75,14 @@ type goTool struct {
 }
 
 // findGo returns the go command at path (or on PATH) if its version is
-// want.
+// want; any version if want is "" (the process target).
 func findGo(ctx context.Context, path, want string) (*goTool, error) {
 	if path == "" {
 		p, err := exec.LookPath("go")
 		if err != nil {
+			if want == "" {
+				return nil, fmt.Errorf("the go command was not found on PATH: install Go, or give its path (GoCommand): %w", err)
+			}
 			return nil, fmt.Errorf("the go command was not found on PATH: install %s: %w", want, err)
 		}
 		path = p
@@ -96,7 +99,7 @@ func findGo(ctx context.Context, path, want string) (*goTool, error) {
 		return nil, fmt.Errorf("run %s env: unexpected output %q", path, out)
 	}
 	t := &goTool{path: path, version: strings.TrimSpace(lines[0]), goroot: strings.TrimSpace(lines[1])}
-	if t.version != want {
+	if want != "" && t.version != want {
 		return nil, &GoVersionError{GoCmd: path, Host: want, Go: t.version}
 	}
 	return t, nil
@@ -139,7 +142,7 @@ func fillSums(ctx context.Context, goCmd string, t *codegen.Tree, flags, env []s
 		}
 	}
 	args = append(args, t.GoFlags()...)
-	cmd := exec.CommandContext(ctx, goCmd, append(args, ".")...)
+	cmd := exec.CommandContext(ctx, goCmd, append(args, t.MainPackage())...)
 	isolateBuild(cmd)
 	cmd.Dir = t.MainDir
 	cmd.Env = env
@@ -163,13 +166,13 @@ func fillSums(ctx context.Context, goCmd string, t *codegen.Tree, flags, env []s
 func goBuild(ctx context.Context, goCmd string, t *codegen.Tree, flags, env []string, out string, pkgs []*analysis.HotPackage, binaryID string, le *logrus.Entry, progress func(BuildProgress)) error {
 	args := append([]string{"build", "-json", "-v"}, flags...)
 	args = append(args, t.GoFlags()...)
-	args = append(args, "-o", out, ".")
+	args = append(args, "-o", out, t.MainPackage())
 	cmd := exec.CommandContext(ctx, goCmd, args...)
 	isolateBuild(cmd)
 	cmd.Dir = t.MainDir
 	cmd.Env = env
 	tracker := newProgressTracker(le, progress, binaryID, func(ctx context.Context) ([]string, error) {
-		return staleDeps(ctx, goCmd, t.MainDir, append(slices.Clip(flags), t.GoFlags()...), env)
+		return staleDeps(ctx, goCmd, t.MainDir, t.MainPackage(), append(slices.Clip(flags), t.GoFlags()...), env)
 	})
 	output := &buildOutput{started: tracker.packageStarted}
 	cmd.Stdout = output

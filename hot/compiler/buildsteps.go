@@ -1,7 +1,9 @@
 package hot_compiler
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -42,6 +44,11 @@ func (c *Compiler) upToDate(p *prepared, out output) *hot_manifest.Build {
 	if _, err := os.Stat(out.final); err != nil {
 		return nil
 	}
+	if c.opts.Target == TargetProcess {
+		// A child matches no host: the same hash is the same build.
+		out.le.Debug("child executable is up to date")
+		return prev
+	}
 	// The host may have been rebuilt since: the plugin must still fit.
 	if err := hostpins.CheckHost(c.preflight, out.final, out.final); err != nil {
 		out.le.Info("published plugin does not fit the host any more, rebuilding")
@@ -80,6 +87,9 @@ func (b *buildTree) close() {
 // them meanwhile. On error, the returned buildTree, if not nil, must still
 // be closed.
 func (c *Compiler) generateBuild(ctx context.Context, p *prepared) (*buildTree, error) {
+	if c.opts.Target == TargetProcess {
+		return c.generateChildBuild(ctx, p)
+	}
 	units := codegen.UnitsDir(c.opts.CodegenDir)
 	if err := owned.Ensure(units, "units dir"); err != nil {
 		return nil, err
@@ -108,6 +118,27 @@ func (c *Compiler) generateBuild(ctx context.Context, p *prepared) (*buildTree, 
 	return b, err
 }
 
+// generateChildBuild is generateBuild for the process target: a child
+// executable shares no units, so it holds no lock.
+func (c *Compiler) generateChildBuild(ctx context.Context, p *prepared) (*buildTree, error) {
+	dir, unlockDir, err := lockBuildDir(c.opts.CodegenDir, p.hash)
+	if err != nil {
+		return nil, err
+	}
+	b := &buildTree{release: func() {}, remove: func() {}, unlockTree: unlockDir}
+	if !c.opts.KeepCodegen {
+		b.remove = func() { _ = os.RemoveAll(dir) }
+	}
+	t, err := c.generateChild(ctx, p, dir)
+	if err != nil {
+		b.remove()
+		unlockDir()
+		return nil, err
+	}
+	b.tree = t
+	return b, nil
+}
+
 // compile runs go build of the tree t into a temporary file in the
 // output dir and returns its path; the caller removes it, also on error.
 func (c *Compiler) compile(ctx context.Context, p *prepared, t *codegen.Tree, out output) (string, error) {
@@ -119,10 +150,10 @@ func (c *Compiler) compile(ctx context.Context, p *prepared, t *codegen.Tree, ou
 		return "", err
 	}
 	if c.built {
-		out.le.WithField("codegen-dir", t.Dir).Debug("building plugin")
+		out.le.WithField("codegen-dir", t.Dir).Debug("building " + c.buildKind())
 	} else {
 		// A build that compiles the runtime says so (progress.go).
-		out.le.WithField("codegen-dir", t.Dir).Info("building plugin")
+		out.le.WithField("codegen-dir", t.Dir).Info("building " + c.buildKind())
 		c.built = true
 	}
 	gotmp := goTmpDir(t)
@@ -130,12 +161,37 @@ func (c *Compiler) compile(ctx context.Context, p *prepared, t *codegen.Tree, ou
 		return tmp, fmt.Errorf("codegen: %w", err)
 	}
 	env := append(buildEnv(p.env, t.GoWork), "GOTMPDIR="+gotmp)
-	return tmp, goBuild(ctx, c.goTool.path, t, p.flags, env, tmp, p.analysis.All(), c.opts.BinaryID, out.le, c.opts.Progress)
+	err = goBuild(ctx, c.goTool.path, t, p.flags, env, tmp, p.analysis.All(), c.opts.BinaryID, out.le, c.opts.Progress)
+	if err != nil && c.opts.Target == TargetProcess {
+		var be *BuildError
+		var me *MissingModuleError
+		switch {
+		case errors.As(err, &be):
+			err = cmp.Or(childModuleError(c.opts.WorkDir, t, be.Output), err)
+		case errors.As(err, &me):
+			err = cmp.Or(childModuleError(c.opts.WorkDir, t, me.Output), err)
+		}
+	}
+	return tmp, err
+}
+
+// buildKind names what the compiler builds, for its log lines.
+func (c *Compiler) buildKind() string {
+	if c.opts.Target == TargetProcess {
+		return "child executable"
+	}
+	return "plugin"
 }
 
 // verify checks the built plugin at tmp against the host: its module
-// versions, then whether the host would load it (preflight).
+// versions, then whether the host would load it (preflight). A child
+// executable (the process target) is not checked: it runs in a process
+// of its own.
 func (c *Compiler) verify(p *prepared, tmp, final string) error {
+	if c.opts.Target == TargetProcess {
+		// The child is its own process: nothing to match.
+		return nil
+	}
 	if err := hostpins.VerifyPins(p.host, tmp); err != nil {
 		return err
 	}
@@ -166,7 +222,9 @@ func (c *Compiler) publishBuild(p *prepared, tmp, final string, trigger *hot_man
 // of the output pattern, which it returns. A failure to remove is logged:
 // the build is published.
 func (c *Compiler) cleanUp(b *buildTree, out output) []string {
-	c.dropUnits(b.units, b.tree, b.release)
+	if b.units != "" {
+		c.dropUnits(b.units, b.tree, b.release)
+	}
 	if c.opts.NoCleanup {
 		return nil
 	}

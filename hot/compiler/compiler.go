@@ -16,7 +16,6 @@ import (
 	"github.com/hotbus/hotbus/hot/compiler/hostpins"
 	"github.com/hotbus/hotbus/hot/compiler/internal/owned"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
-	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
 	"github.com/hotbus/hotbus/internal/preflight"
 	"github.com/sirupsen/logrus"
 )
@@ -67,14 +66,18 @@ func NewCompiler(opts Options) (*Compiler, error) {
 	if opts.WorkDir, err = filepath.Abs(opts.WorkDir); err != nil {
 		return nil, fmt.Errorf("compiler: work dir: %w", err)
 	}
-	if err := checkNames(opts.BinaryID, opts.OutputName, "BinaryID", "OutputName"); err != nil {
+	if err := checkTarget("Target", opts.Target); err != nil {
+		return nil, fmt.Errorf("compiler: %w", err)
+	}
+	opts.Target = targetOrDefault(opts.Target)
+	if err := checkNames(opts.BinaryID, opts.OutputName, "BinaryID", "OutputName", opts.Target); err != nil {
 		return nil, fmt.Errorf("compiler: %w", err)
 	}
 	if opts.BinaryID == "" {
 		if opts.BinaryID, err = findBinaryID(opts.GoCommand, opts.WorkDir, opts.Packages); err != nil {
 			return nil, err
 		}
-		if err := checkNames(opts.BinaryID, opts.OutputName, "BinaryID", "OutputName"); err != nil {
+		if err := checkNames(opts.BinaryID, opts.OutputName, "BinaryID", "OutputName", opts.Target); err != nil {
 			return nil, fmt.Errorf("compiler: derived binary ID: %w", err)
 		}
 	}
@@ -84,7 +87,7 @@ func NewCompiler(opts Options) (*Compiler, error) {
 		}
 	}
 	if opts.OutputName == "" {
-		opts.OutputName = opts.BinaryID + "-" + codegen.BuildHashPlaceholder + hot_plugin.PluginSuffix
+		opts.OutputName = opts.BinaryID + "-" + codegen.BuildHashPlaceholder + targetSuffix(opts.Target)
 	}
 	if opts.BinaryVersion == "" {
 		opts.BinaryVersion = codegen.BuildHashPlaceholder
@@ -146,7 +149,12 @@ func (c *Compiler) Codegen(ctx context.Context) (*Result, error) {
 	if err := owned.Create(dir); err != nil {
 		return nil, fmt.Errorf("codegen: create the build tree %s: %w", dir, err)
 	}
-	t, err := c.generate(ctx, p, dir, false)
+	var t *codegen.Tree
+	if c.opts.Target == TargetProcess {
+		t, err = c.generateChild(ctx, p, dir)
+	} else {
+		t, err = c.generate(ctx, p, dir, false)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +248,7 @@ func (c *Compiler) buildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 	res.PluginPath, res.Build = out.final, m
 	res.Removed = c.cleanUp(b, out)
 	res.Timings.Publish = time.Since(start)
-	out.le.WithField("build-dur", res.Timings.Build.String()).Debug("published plugin")
+	out.le.WithField("build-dur", res.Timings.Build.String()).Debug("published " + c.buildKind())
 	return res, nil
 }
 

@@ -22,9 +22,11 @@ func NewConfig() *Config {
 }
 
 // Validate checks the config without touching the file system. The
+// target must be empty, "plugin" or "process" (a [*TargetError]). The
 // binary ID and output name must name a file in the plugins dir that the
 // loader loads: no leading dot, no path separator, no "..", no control
-// characters, an output name ending in .cbus.so, and a plugin file
+// characters, an output name ending in .cbus.so (.cbus.exe for the
+// process target), and a build file
 // name whose longest temporary file name (that of its build manifest,
 // .tmp-<name>.cbus.json-<pid>-<random>) fits in 255 bytes, which allows
 // a binary ID of up to 195 bytes with the default output name (a
@@ -36,7 +38,10 @@ func (c *Config) Validate() error {
 	if c.GetOutputDir() == "" {
 		return errors.New("outputDir: the plugins directory is required")
 	}
-	if err := checkNames(c.GetPluginBinaryId(), c.GetOutputName(), "pluginBinaryId", "outputName"); err != nil {
+	if err := checkTarget("target", c.GetTarget()); err != nil {
+		return err
+	}
+	if err := checkNames(c.GetPluginBinaryId(), c.GetOutputName(), "pluginBinaryId", "outputName", c.GetTarget()); err != nil {
 		return err
 	}
 	if _, err := c.ParseDebounceDur(); err != nil {
@@ -75,6 +80,7 @@ func (c *Config) ToOptions(le *logrus.Entry) Options {
 		Packages:      append([]string(nil), c.GetPackages()...),
 		KeepCodegen:   c.GetKeepCodegen(),
 		KeepDebugInfo: c.GetKeepDebugInfo(),
+		Target:        c.GetTarget(),
 		Logger:        le,
 	}
 }

@@ -6,14 +6,13 @@ package hot_compiler
 
 import (
 	fmt "fmt"
+	protobuf_go_lite "github.com/aperturerobotics/protobuf-go-lite"
+	json "github.com/aperturerobotics/protobuf-go-lite/json"
 	io "io"
 	slices "slices"
 	strconv "strconv"
 	strings "strings"
 	unsafe "unsafe"
-
-	protobuf_go_lite "github.com/aperturerobotics/protobuf-go-lite"
-	json "github.com/aperturerobotics/protobuf-go-lite/json"
 )
 
 // Config configures the plugin compiler controller.
@@ -46,8 +45,9 @@ type Config struct {
 	// CodegenDir is where the generated plugin modules are written.
 	// Default: a directory under the user's cache directory.
 	CodegenDir string `protobuf:"bytes,7,opt,name=codegen_dir,json=codegenDir,proto3" json:"codegenDir,omitempty"`
-	// OutputName is the plugin file name pattern; it must end in .cbus.so and
-	// should contain "{buildHash}". Default: "<plugin_binary_id>-{buildHash}.cbus.so".
+	// OutputName is the plugin file name pattern; it must end in .cbus.so
+	// (.cbus.exe for target process) and should contain "{buildHash}".
+	// Default: "<plugin_binary_id>-{buildHash}.cbus.so" (.cbus.exe).
 	OutputName string `protobuf:"bytes,8,opt,name=output_name,json=outputName,proto3" json:"outputName,omitempty"`
 	// BuildPrefix is the first element of the per-build import-path prefix.
 	// Default: "hotbus".
@@ -64,6 +64,12 @@ type Config struct {
 	// (dlv). By default plugins are linked with -ldflags=-w: no DWARF, a
 	// smaller file and a faster link; panics still print file:line.
 	KeepDebugInfo bool `protobuf:"varint,13,opt,name=keep_debug_info,json=keepDebugInfo,proto3" json:"keepDebugInfo,omitempty"`
+	// Target is what the compiler builds: "plugin" (the default) is a Go
+	// plugin (.cbus.so) that hotbus/loader/filesystem loads into the host
+	// process; "process" is a child executable (.cbus.exe) that
+	// hotbus/loader/process runs in a process of its own, where any package
+	// may change, memory is freed on reload and a crash stays in the child.
+	Target string `protobuf:"bytes,14,opt,name=target,proto3" json:"target,omitempty"`
 }
 
 func (x *Config) Reset() {
@@ -163,6 +169,13 @@ func (x *Config) GetKeepDebugInfo() bool {
 	return false
 }
 
+func (x *Config) GetTarget() string {
+	if x != nil {
+		return x.Target
+	}
+	return ""
+}
+
 func (m *Config) CloneVT() *Config {
 	if m == nil {
 		return (*Config)(nil)
@@ -180,6 +193,7 @@ func (m *Config) CloneVT() *Config {
 	r.DebounceDur = m.DebounceDur
 	r.HostBinary = m.HostBinary
 	r.KeepDebugInfo = m.KeepDebugInfo
+	r.Target = m.Target
 	if rhs := m.Packages; rhs != nil {
 		r.Packages = slices.Clone(rhs)
 	}
@@ -242,6 +256,9 @@ func (this *Config) EqualVT(that *Config) bool {
 		return false
 	}
 	if this.KeepDebugInfo != that.KeepDebugInfo {
+		return false
+	}
+	if this.Target != that.Target {
 		return false
 	}
 	return string(this.unknownFields) == string(that.unknownFields)
@@ -328,6 +345,11 @@ func (x *Config) MarshalProtoJSON(s *json.MarshalState) {
 		s.WriteObjectField("keepDebugInfo")
 		s.WriteBool(x.KeepDebugInfo)
 	}
+	if x.Target != "" || s.HasField("target") {
+		s.WriteMoreIf(&wroteField)
+		s.WriteObjectField("target")
+		s.WriteString(x.Target)
+	}
 	s.WriteObjectEnd()
 }
 
@@ -388,6 +410,9 @@ func (x *Config) UnmarshalProtoJSON(s *json.UnmarshalState) {
 		case "keep_debug_info", "keepDebugInfo":
 			s.AddField("keep_debug_info")
 			x.KeepDebugInfo = s.ReadBool()
+		case "target":
+			s.AddField("target")
+			x.Target = s.ReadString()
 		}
 	})
 }
@@ -426,6 +451,13 @@ func (m *Config) MarshalToSizedBufferVT(dAtA []byte) (int, error) {
 	if m.unknownFields != nil {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
+	}
+	if len(m.Target) > 0 {
+		i -= len(m.Target)
+		copy(dAtA[i:], m.Target)
+		i = protobuf_go_lite.EncodeVarint(dAtA, i, uint64(len(m.Target)))
+		i--
+		dAtA[i] = 0x72
 	}
 	if m.KeepDebugInfo {
 		i--
@@ -561,6 +593,13 @@ func (m *Config) MarshalToSizedBufferVTStrict(dAtA []byte) (int, error) {
 	if m.unknownFields != nil {
 		i -= len(m.unknownFields)
 		copy(dAtA[i:], m.unknownFields)
+	}
+	if len(m.Target) > 0 {
+		i -= len(m.Target)
+		copy(dAtA[i:], m.Target)
+		i = protobuf_go_lite.EncodeVarint(dAtA, i, uint64(len(m.Target)))
+		i--
+		dAtA[i] = 0x72
 	}
 	if m.KeepDebugInfo {
 		i--
@@ -724,6 +763,10 @@ func (m *Config) SizeVT() (n int) {
 	if m.KeepDebugInfo {
 		n += 2
 	}
+	l = len(m.Target)
+	if l > 0 {
+		n += 1 + l + protobuf_go_lite.SizeOfVarint(uint64(l))
+	}
 	n += len(m.unknownFields)
 	return n
 }
@@ -827,6 +870,13 @@ func (x *Config) MarshalProtoText() string {
 		}
 		sb.WriteString("keep_debug_info: ")
 		sb.WriteString(strconv.FormatBool(x.KeepDebugInfo))
+	}
+	if x.Target != "" {
+		if sb.Len() > 8 {
+			sb.WriteString(" ")
+		}
+		sb.WriteString("target: ")
+		sb.WriteString(strconv.Quote(x.Target))
 	}
 	sb.WriteString("}")
 	return sb.String()
@@ -1111,6 +1161,28 @@ func (m *Config) UnmarshalVT(dAtA []byte) error {
 				return err
 			}
 			m.KeepDebugInfo = bool(v != 0)
+		case 14:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Target", wireType)
+			}
+			var stringLen uint64
+			stringLen, iNdEx, err = protobuf_go_lite.DecodeVarint(dAtA, iNdEx)
+			if err != nil {
+				return err
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return protobuf_go_lite.ErrInvalidLength
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return protobuf_go_lite.ErrInvalidLength
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Target = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := protobuf_go_lite.Skip(dAtA[iNdEx:])
@@ -1449,6 +1521,32 @@ func (m *Config) UnmarshalVTUnsafe(dAtA []byte) error {
 				return err
 			}
 			m.KeepDebugInfo = bool(v != 0)
+		case 14:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Target", wireType)
+			}
+			var stringLen uint64
+			stringLen, iNdEx, err = protobuf_go_lite.DecodeVarint(dAtA, iNdEx)
+			if err != nil {
+				return err
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return protobuf_go_lite.ErrInvalidLength
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return protobuf_go_lite.ErrInvalidLength
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			var stringValue string
+			if intStringLen > 0 {
+				stringValue = unsafe.String(&dAtA[iNdEx], intStringLen)
+			}
+			m.Target = stringValue
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := protobuf_go_lite.Skip(dAtA[iNdEx:])

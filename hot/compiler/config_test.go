@@ -1,6 +1,7 @@
 package hot_compiler_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,10 @@ func TestConfigValidateAndOptions(t *testing.T) {
 		{&hot_compiler.Config{Packages: []string{"."}, PluginBinaryId: "x"}, []string{"outputDir", "plugins directory is required"}},
 		{&hot_compiler.Config{Packages: []string{"."}, OutputDir: "p", PluginBinaryId: "x", OutputName: "x.so"}, []string{"outputName", "x.so", ".cbus.so"}},
 		{&hot_compiler.Config{Packages: []string{"."}, OutputDir: "p", PluginBinaryId: "x", DebounceDur: "soon"}, []string{"debounceDur", "soon"}},
+		{&hot_compiler.Config{Packages: []string{"."}, OutputDir: "p", Target: "exe"}, []string{"target", `"exe"`, `"plugin"`, `"process"`}},
+		{&hot_compiler.Config{Packages: []string{"."}, OutputDir: "p", Target: "Process"}, []string{"target", `"Process"`, `"plugin"`, `"process"`}},
+		{&hot_compiler.Config{Packages: []string{"."}, OutputDir: "p", Target: "process", OutputName: "x-{buildHash}.cbus.so"}, []string{"outputName", ".cbus.exe", "hotbus/loader/process"}},
+		{&hot_compiler.Config{Packages: []string{"."}, OutputDir: "p", Target: "plugin", OutputName: "x-{buildHash}.cbus.exe"}, []string{"outputName", ".cbus.so", "hotbus/loader/filesystem"}},
 	} {
 		err := tc.bad.Validate()
 		if err == nil {
@@ -48,5 +53,33 @@ func TestConfigValidateAndOptions(t *testing.T) {
 				t.Errorf("config %+v: error %q does not say %q", tc.bad, err, want)
 			}
 		}
+	}
+}
+
+// TestConfigTarget checks the target field: empty, "plugin" and "process"
+// are accepted, each with the output names of its suffix, and the target
+// reaches the options.
+func TestConfigTarget(t *testing.T) {
+	for _, tc := range []struct {
+		target, outputName string
+	}{
+		{"", ""},
+		{"plugin", ""},
+		{"plugin", "x-{buildHash}.cbus.so"},
+		{"process", ""},
+		{"process", "x-{buildHash}.cbus.exe"},
+	} {
+		conf := &hot_compiler.Config{Packages: []string{"./ctrl"}, OutputDir: "p", PluginBinaryId: "x", Target: tc.target, OutputName: tc.outputName}
+		if err := conf.Validate(); err != nil {
+			t.Errorf("target %q, output name %q: %v", tc.target, tc.outputName, err)
+		}
+		if got := conf.ToOptions(nil).Target; got != tc.target {
+			t.Errorf("target %q became the option %q", tc.target, got)
+		}
+	}
+	_, err := hot_compiler.NewCompiler(hot_compiler.Options{Packages: []string{"./ctrl"}, BinaryID: "x", Target: "dll"})
+	var te *hot_compiler.TargetError
+	if !errors.As(err, &te) || te.Field != "Target" || te.Value != "dll" {
+		t.Errorf("NewCompiler with target dll: %v, want a *TargetError for the field Target", err)
 	}
 }

@@ -72,11 +72,25 @@
 //
 // # Build targets
 //
-// The one target today is a Go plugin. What is the target's lives in
-// this package, not in the parts: -buildmode=plugin and the host's flags
-// (hostpins.PluginFlags), the per-build import-path prefix (prepare.go),
-// and the pins of every host module (hostpins.Plan). A second target, a
-// child executable for process mode, would reuse the analysis, the
-// generated main and the go.mod writer, with its own flags, no prefix and
-// module versions as the only pins.
+// [Options.Target] (the config's target field) picks what is built.
+// [TargetPlugin], the default, is the build above. What is the plugin
+// target's lives in this package, not in the parts: -buildmode=plugin and
+// the host's flags (hostpins.PluginFlags), the per-build import-path
+// prefix (prepare.go), and the pins of every host module (hostpins.Plan).
+//
+// [TargetProcess] builds a child executable (.cbus.exe) for
+// hotbus/loader/process (child.go): the analysis, hash, publish and clean
+// up steps are the same, and the generated main (codegen.GenerateMain with
+// Child) calls hot_ipc.Serve with the hot packages' factories. Nothing of
+// the host is read or matched: no host build info, no pins, no prefix, no
+// preflight, any Go version. The hot packages are built as they are, in
+// the work dir's own module: go build -overlay adds the generated main in
+// a directory that exists only in the overlay, and -modfile uses a copy
+// of the module's go.mod and go.sum that the offline go command completes
+// from the module cache (in a go.work workspace, the workspace as it is).
+// So the module must require github.com/hotbus/hotbus ([ChildModuleError]
+// says how otherwise), every local package the hot packages import is
+// hashed and watched, and an edit to any of them, one the host links
+// included, is built into the next child. A vendor directory is not used
+// (the modules come from the module cache).
 package hot_compiler

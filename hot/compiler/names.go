@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hotbus/hotbus/hot/compiler/codegen"
+	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
 	"golang.org/x/mod/module"
 )
@@ -105,10 +106,44 @@ func (e *NameError) Error() string {
 	return fmt.Sprintf("%s %q: %s", e.Field, e.Value, e.Rule)
 }
 
+// TargetError is a build target that is neither "plugin" nor "process".
+type TargetError struct {
+	// Field is the setting ("target" in the config, "Target" in Options).
+	Field string
+	// Value is the setting's value.
+	Value string
+}
+
+// Error names the field, the value and both targets.
+func (e *TargetError) Error() string {
+	return fmt.Sprintf("%s %q: must be %q (the default: a Go plugin, .cbus.so, loaded into the host process by hotbus/loader/filesystem) "+
+		"or %q (a child executable, .cbus.exe, run by hotbus/loader/process)", e.Field, e.Value, TargetPlugin, TargetProcess)
+}
+
+// checkTarget checks a target ("" is the default, TargetPlugin) as the
+// field field.
+func checkTarget(field, target string) error {
+	switch target {
+	case "", TargetPlugin, TargetProcess:
+		return nil
+	}
+	return &TargetError{Field: field, Value: target}
+}
+
+// targetSuffix returns the file name suffix of target's builds: the
+// loaders load only files with it.
+func targetSuffix(target string) string {
+	if target == TargetProcess {
+		return hot_manifest.ProcessSuffix
+	}
+	return hot_plugin.PluginSuffix
+}
+
 // checkNames checks a binary ID and an output name ("" for the default)
-// as the fields idField and nameField: each must be usable as a file name
-// in the plugins dir that the loader will load.
-func checkNames(binaryID, outputName, idField, nameField string) error {
+// as the fields idField and nameField, for the build target target: each
+// must be usable as a file name in the plugins dir that the target's
+// loader will load.
+func checkNames(binaryID, outputName, idField, nameField, target string) error {
 	for _, f := range []struct{ field, value string }{{idField, binaryID}, {nameField, outputName}} {
 		if f.value == "" {
 			continue
@@ -122,10 +157,14 @@ func checkNames(binaryID, outputName, idField, nameField string) error {
 		if binaryID == "" {
 			return nil
 		}
-		field, name = idField, binaryID+"-"+codegen.BuildHashPlaceholder+hot_plugin.PluginSuffix
+		field, name = idField, binaryID+"-"+codegen.BuildHashPlaceholder+targetSuffix(target)
 	}
-	if !strings.HasSuffix(name, hot_plugin.PluginSuffix) {
-		return &NameError{Field: field, Value: name, Rule: "must end in " + hot_plugin.PluginSuffix + ": the loader loads only files with that suffix"}
+	if suffix := targetSuffix(target); !strings.HasSuffix(name, suffix) {
+		loader := "hotbus/loader/filesystem"
+		if target == TargetProcess {
+			loader = "hotbus/loader/process"
+		}
+		return &NameError{Field: field, Value: name, Rule: fmt.Sprintf("must end in %s for target %q: %s loads only files with that suffix", suffix, targetOrDefault(target), loader)}
 	}
 	if longest := longestTempName(name); len(longest) > nameMax {
 		value := outputName
@@ -138,6 +177,14 @@ func checkNames(binaryID, outputName, idField, nameField string) error {
 			longest, codegen.ExpandHash(name, strings.Repeat("0", codegen.BuildHashLen)), n, n-nameMax)}
 	}
 	return nil
+}
+
+// targetOrDefault returns target, TargetPlugin if it is empty.
+func targetOrDefault(target string) string {
+	if target == "" {
+		return TargetPlugin
+	}
+	return target
 }
 
 // checkFileName checks one name against the rules every name in the

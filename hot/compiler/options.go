@@ -11,6 +11,23 @@ import (
 // prefix when Options.BuildPrefix is empty.
 const DefaultBuildPrefix = "hotbus"
 
+// Build targets: the values of Options.Target and of the config's target
+// field.
+const (
+	// TargetPlugin builds a Go plugin (.cbus.so) that
+	// hotbus/loader/filesystem loads into the host process: the fastest
+	// reload and full fidelity, but only where Go plugins work (Linux,
+	// macOS), the old code stays mapped, and a package the host links
+	// can't change. The default.
+	TargetPlugin = hot_manifest.TargetPlugin
+	// TargetProcess builds a plain executable (.cbus.exe) whose main
+	// serves the hot packages' factories over hot_ipc.Serve, run by
+	// hotbus/loader/process in a child process: any package may change,
+	// memory is freed when an old child exits, a crash stays in the child,
+	// and it runs wherever Go runs.
+	TargetProcess = hot_manifest.TargetProcess
+)
+
 // Options configure a Compiler. Only Packages and OutputDir (for Build)
 // are required.
 type Options struct {
@@ -19,7 +36,16 @@ type Options struct {
 	WorkDir string
 	// OutputDir is the plugins directory builds are published to.
 	OutputDir string
-	// OutputName is the plugin file name; it must end in .cbus.so and
+	// Target is what is built: TargetPlugin ("", the default) or
+	// TargetProcess. The process target builds the hot packages in the
+	// module of WorkDir, with that module's own versions (go build
+	// -modfile on a copy of its go.mod, -overlay adding the generated
+	// main), so the module must require github.com/hotbus/hotbus (for
+	// hot/ipc); nothing of the host is read or matched, and HostBinary,
+	// HostModuleDir and BuildPrefix are not used.
+	Target string
+	// OutputName is the plugin file name; it must end in .cbus.so (the
+	// process target: .cbus.exe) and
 	// should contain "{buildHash}" so every build has its own file (the Go
 	// runtime caches plugins by path). Older builds are removed after a
 	// publish: files matching the pattern whose build manifest says this
@@ -27,7 +53,7 @@ type Options struct {
 	// Every file name the compiler makes from it, temporary names
 	// included, must fit in 255 bytes (NAME_MAX): NewCompiler checks,
 	// which limits a default output name's binary ID to 195 bytes.
-	// Default: "<BinaryID>-{buildHash}.cbus.so".
+	// Default: "<BinaryID>-{buildHash}.cbus.so" (.cbus.exe).
 	OutputName string
 	// BinaryID is the plugin's binary ID: the same for every build.
 	// Default: DefaultBinaryID of the first package Packages match

@@ -28,8 +28,12 @@ type prepared struct {
 }
 
 // prepare reads the host, checks the go command, analyzes the packages
-// and computes the build hash.
+// and computes the build hash. The process target reads no host
+// (prepareChild).
 func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
+	if c.opts.Target == TargetProcess {
+		return c.prepareChild(ctx)
+	}
 	host, err := c.readHost(ctx)
 	if err != nil {
 		return nil, err
@@ -50,7 +54,7 @@ func (c *Compiler) prepare(ctx context.Context) (*prepared, error) {
 		c.watch = analysis.WatchFiles(a)
 		c.record = analysis.NewRecord(a, c.watch, pre)
 	}
-	return c.hashed(host, a, flags, env)
+	return c.hashed(host, host.GoVersion, hostpins.Pins(host), a, flags, env)
 }
 
 // readHost reads the host's build info and finds the go command of its Go
@@ -134,15 +138,20 @@ func (c *Compiler) readHostPackages(host *hostpins.Host) error {
 	return nil
 }
 
-// hashed computes the build hash of the analysis a for the host and
-// returns the prepared build, with its build manifest.
-func (c *Compiler) hashed(host *hostpins.Host, a *analysis.Analysis, flags, env []string) (*prepared, error) {
-	pins := hostpins.Pins(host)
-	hash, err := codegen.BuildHash(codegen.HashInputs{
-		GoVersion: host.GoVersion, Flags: flags, Env: env,
+// hashed computes the build hash of the analysis a, built by goVersion
+// with flags and env, pinned to pins (the host's, for a plugin; none for
+// a child executable, whose host is nil), and returns the prepared build,
+// with its build manifest.
+func (c *Compiler) hashed(host *hostpins.Host, goVersion string, pins []hot_manifest.Pin, a *analysis.Analysis, flags, env []string) (*prepared, error) {
+	in := codegen.HashInputs{
+		GoVersion: goVersion, Flags: flags, Env: env,
 		BinaryID: c.opts.BinaryID, BinaryVersion: c.opts.BinaryVersion,
 		Pins: pins, Analysis: a,
-	})
+	}
+	if c.opts.Target != TargetPlugin {
+		in.Target = c.opts.Target
+	}
+	hash, err := codegen.BuildHash(in)
 	if err != nil {
 		return nil, err
 	}
@@ -151,11 +160,16 @@ func (c *Compiler) hashed(host *hostpins.Host, a *analysis.Analysis, flags, env 
 		BinaryID:      c.opts.BinaryID,
 		BinaryVersion: codegen.ExpandHash(c.opts.BinaryVersion, hash),
 		BuildHash:     hash,
+		Target:        c.opts.Target,
 		BuildPrefix:   prefix,
-		GoVersion:     host.GoVersion,
+		GoVersion:     goVersion,
 		Flags:         append(append([]string{}, flags...), env...),
 		HostPins:      pins,
 		ConfigIDs:     a.ConfigIDs(),
+	}
+	if c.opts.Target == TargetProcess {
+		// The hot packages are built under their own import paths.
+		m.BuildPrefix = ""
 	}
 	for _, p := range a.Packages {
 		m.Packages = append(m.Packages, p.ImportPath)

@@ -283,11 +283,12 @@ func (p *progressTracker) follow(ctx context.Context, wg *sync.WaitGroup) {
 }
 
 // staleDeps lists the packages that go build with flags in dir would
-// compile: the dependencies go list -deps reports stale.
-func staleDeps(ctx context.Context, goCmd, dir string, flags, env []string) ([]string, error) {
+// compile for the main package pkg: the dependencies go list -deps
+// reports stale.
+func staleDeps(ctx context.Context, goCmd, dir, pkg string, flags, env []string) ([]string, error) {
 	// -mod=readonly: the build running beside it may be writing go.sum.
 	args := append([]string{"list", "-deps", "-mod=readonly", "-f", "{{if .Stale}}{{.ImportPath}}{{end}}"}, flags...)
-	cmd := exec.CommandContext(ctx, goCmd, append(args, ".")...)
+	cmd := exec.CommandContext(ctx, goCmd, append(args, pkg)...)
 	cmd.Dir, cmd.Env = dir, env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

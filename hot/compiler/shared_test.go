@@ -12,7 +12,9 @@ import (
 
 // TestEditedSharedPackageFailsBeforePublish builds against a copy of the
 // host's own module in which hot/plugin, a package the host links, was
-// edited: the plugin would not load, and the error names the package.
+// edited: the plugin would not load, and the error names the package and
+// process mode, where such an edit runs
+// (TestProcessTargetRunsAnEditedHostPackage).
 func TestEditedSharedPackageFailsBeforePublish(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go build")
@@ -56,6 +58,9 @@ func TestEditedSharedPackageFailsBeforePublish(t *testing.T) {
 	t.Log(err)
 	if !strings.Contains(err.Error(), "github.com/hotbus/hotbus/hot/plugin") {
 		t.Errorf("the error does not name the edited package:\n%v", err)
+	}
+	if !strings.Contains(err.Error(), "set target: process in the compiler config (or --target process)") {
+		t.Errorf("the error does not name process mode as the way out:\n%v", err)
 	}
 	if ents, _ := os.ReadDir(filepath.Join(out, "plugins")); len(ents) != 0 {
 		t.Errorf("published %v", ents)

@@ -10,8 +10,19 @@ import (
 )
 
 // BuildSuffix is the file name suffix of build manifests. The compiler
-// writes one beside each plugin: "x.cbus.so" has "x.cbus.json".
+// writes one beside each build: "x.cbus.so" and "x.cbus.exe" have
+// "x.cbus.json".
 const BuildSuffix = ".cbus.json"
+
+// Build targets, as recorded in [Build.Target].
+const (
+	// TargetPlugin is a Go plugin (.cbus.so) loaded into the host process
+	// by hotbus/loader/filesystem.
+	TargetPlugin = "plugin"
+	// TargetProcess is a child executable (.cbus.exe) run by
+	// hotbus/loader/process.
+	TargetProcess = "process"
+)
 
 // Build is the build manifest the compiler writes beside each plugin it
 // publishes: what went into the build, so the loader, the manifest of
@@ -24,6 +35,9 @@ type Build struct {
 	// BuildHash is the content hash of the build's inputs: the sources of
 	// the hot packages, the pins and the flags. Same hash, same build.
 	BuildHash string `json:"buildHash"`
+	// Target is what was built: TargetPlugin or TargetProcess. Empty in
+	// manifests written before process mode: a plugin.
+	Target string `json:"target,omitempty"`
 	// BuildPrefix is the per-build import-path prefix of the hot packages.
 	BuildPrefix string `json:"buildPrefix,omitempty"`
 	// GoVersion is the Go toolchain that built the plugin.
@@ -76,8 +90,11 @@ type Pin struct {
 	Replace string `json:"replace,omitempty"`
 }
 
-// ProcessSuffix is the file name suffix of process-mode builds: an
-// executable the process loader (hot/loader/process) runs as a child.
+// ProcessSuffix is the file name suffix of child executables, the builds
+// of the compiler's process target that hotbus/loader/process runs: the
+// same on every OS (Windows runs the file by its PE header, not its
+// name). It is [hot_plugin.PluginSuffix]'s sibling, defined here so the
+// compiler and the process loader share it without importing each other.
 const ProcessSuffix = ".cbus.exe"
 
 // BuildPath returns the build manifest path for the path of a build: a

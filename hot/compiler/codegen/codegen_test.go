@@ -43,15 +43,34 @@ func TestGenerateMainGolden(t *testing.T) {
 	if !bytes.Equal(got, again) {
 		t.Error("GenerateMain is not deterministic")
 	}
+
+	child := goldenSpec
+	child.Child = true
+	got, err = codegen.GenerateMain(child)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compilertest.CheckGolden(t, filepath.Join("testdata", "child.go.golden"), got, *update)
 }
 
 // TestGenerateMainAliasesShadowNothing generates a main for hot packages
 // named after every identifier the main uses, and checks that each
 // package's alias appears exactly twice: in its import and in its
-// NewFactory call.
+// NewFactory call. The same for a child executable's main, which uses
+// hot_ipc, Serve and main besides.
 func TestGenerateMainAliasesShadowNothing(t *testing.T) {
-	spec := codegen.MainSpec{BinaryID: "names", BinaryVersion: "0.0.0"}
-	for _, n := range compilertest.GeneratedNames() {
+	t.Run("plugin", func(t *testing.T) { checkAliases(t, false, compilertest.GeneratedNames()) })
+	t.Run("child", func(t *testing.T) {
+		checkAliases(t, true, append(compilertest.GeneratedNames(), "hot_ipc", "Serve", "main"))
+	})
+}
+
+// checkAliases generates a main (a child's with child) for hot packages
+// named names and checks that each alias is used only by its package.
+func checkAliases(t *testing.T, child bool, names []string) {
+	t.Helper()
+	spec := codegen.MainSpec{BinaryID: "names", BinaryVersion: "0.0.0", Child: child}
+	for _, n := range names {
 		spec.Factories = append(spec.Factories, codegen.FactoryImport{ImportPath: "hotbus-1/example.com/names/" + strings.ToLower(n) + "x", Name: n})
 	}
 	src, err := codegen.GenerateMain(spec)
@@ -83,8 +102,8 @@ func TestGenerateMainAliasesShadowNothing(t *testing.T) {
 			t.Errorf("package %s is imported as %s, a name used %d times in the main, want 2 (import and NewFactory call)", path, imp.Name.Name, n)
 		}
 	}
-	if aliases != len(compilertest.GeneratedNames()) {
-		t.Errorf("%d hot packages imported with an alias, want %d:\n%s", aliases, len(compilertest.GeneratedNames()), src)
+	if aliases != len(names) {
+		t.Errorf("%d hot packages imported with an alias, want %d:\n%s", aliases, len(names), src)
 	}
 }
 

@@ -3,7 +3,13 @@
 // hashes that name them.
 //
 // [GenerateMain] renders the plugin's main package from a [MainSpec]: one
-// [FactoryImport] per hot package, under aliases that shadow nothing.
+// [FactoryImport] per hot package, under aliases that shadow nothing; with
+// [MainSpec.Child], the main of a child executable (process mode), which
+// calls hot_ipc.Serve with the same factories. A child's [Tree] holds only
+// that main, the go command's overlay ([Tree.GoOverlay]) and a copy of the
+// user's go.mod ([Tree.ModFile]): it is built in the user's module root
+// ([Tree.MainPackage]), and [Tree.RewriteOutput] makes the relative file
+// names of its output absolute.
 //
 // A [Tree] ([NewTree]) lays out one build: the plugin main module in
 // [MainDirName], and the overlay modules ([Overlay]) that hold the copies

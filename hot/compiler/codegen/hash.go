@@ -37,6 +37,9 @@ type HashInputs struct {
 	Pins []hot_manifest.Pin
 	// Analysis is the analysis of the hot packages.
 	Analysis *analysis.Analysis
+	// Target is the build target when it is not the plugin's ("process"),
+	// else "": a plugin's hash does not change with it.
+	Target string
 }
 
 // BuildHash returns the content hash of a build's inputs: the sources of
@@ -91,6 +94,9 @@ func hashLine(h io.Writer) func(parts ...string) {
 // the modules the hot packages use.
 func hashCommon(line func(parts ...string), kind string, in HashInputs) {
 	line(kind, codegenVersion)
+	if in.Target != "" {
+		line("target", in.Target)
+	}
 	line("go", in.GoVersion)
 	line(append([]string{"flags"}, in.Flags...)...)
 	line(append([]string{"env"}, in.Env...)...)

@@ -49,16 +49,38 @@ type Tree struct {
 	// host's build info), for errors about the generated go.mod.
 	Origins map[string]string
 	// GoOverlay is the go command's -overlay file of the build, or "":
-	// the go.mod files of the host's vendored modules (hostpins/vendor.go).
+	// the go.mod files of the host's vendored modules (hostpins/vendor.go),
+	// or a child executable's generated main.
 	GoOverlay string
+	// ModFile is the go command's -modfile of the build, or "": a child
+	// executable is built in the user's module with a copy of its go.mod
+	// (and go.sum), which the go command may complete.
+	ModFile string
+	// MainPkg is the main package's directory relative to MainDir when it
+	// is not MainDir itself: a child executable's main exists only in the
+	// GoOverlay, in a directory of the user's module.
+	MainPkg string
+}
+
+// MainPackage returns the go command's argument for the main package,
+// run in MainDir: "." or "./<MainPkg>".
+func (t *Tree) MainPackage() string {
+	if t.MainPkg == "" {
+		return "."
+	}
+	return "./" + filepath.ToSlash(t.MainPkg)
 }
 
 // GoFlags returns the go command flags the tree needs besides the host's.
 func (t *Tree) GoFlags() []string {
-	if t.GoOverlay == "" {
-		return nil
+	var flags []string
+	if t.GoOverlay != "" {
+		flags = append(flags, "-overlay="+t.GoOverlay)
 	}
-	return []string{"-overlay=" + t.GoOverlay}
+	if t.ModFile != "" {
+		flags = append(flags, "-modfile="+t.ModFile)
+	}
+	return flags
 }
 
 // Overlay is the copy of one module's hot packages under the prefix.
@@ -362,6 +384,9 @@ func (t *Tree) ExplainGoMod(text string) string {
 // RewriteOutput maps overlay paths and prefixed import paths in go
 // command output back to the user's files and import paths.
 func (t *Tree) RewriteOutput(text string, pkgs []*analysis.HotPackage) string {
+	if t.Prefix == "" {
+		return t.absOutput(text, pkgs)
+	}
 	type repl struct{ from, to string }
 	var repls []repl
 	prefixes := []string{t.Prefix}
@@ -386,6 +411,44 @@ func (t *Tree) RewriteOutput(text string, pkgs []*analysis.HotPackage) string {
 		}
 		for _, prefix := range prefixes {
 			line = strings.ReplaceAll(line, prefix+"/", "")
+		}
+		b.WriteString(line)
+	}
+	return b.String()
+}
+
+// absOutput rewrites the output of a build of the hot packages under their
+// own import paths and in their own directories (a child executable's:
+// no copies, no prefix): the go command names their files relative to
+// MainDir ("ctrl/ctrl.go:3:1", "./x.go", "../lib/g.go"), which become the
+// absolute paths of the user's files, at the start of a line.
+func (t *Tree) absOutput(text string, pkgs []*analysis.HotPackage) string {
+	type repl struct{ from, to string }
+	var repls []repl
+	for _, p := range pkgs {
+		rel, err := filepath.Rel(t.MainDir, p.Dir)
+		if err != nil {
+			continue
+		}
+		to := p.Dir + string(filepath.Separator)
+		if rel == "." {
+			repls = append(repls, repl{"." + string(filepath.Separator), to})
+			continue
+		}
+		repls = append(repls, repl{rel + string(filepath.Separator), to})
+		if !strings.HasPrefix(rel, "..") {
+			repls = append(repls, repl{"." + string(filepath.Separator) + rel + string(filepath.Separator), to})
+		}
+	}
+	// Longest first, so a nested package's directory wins over its parent's.
+	sort.SliceStable(repls, func(i, j int) bool { return len(repls[i].from) > len(repls[j].from) })
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(text, "\n") {
+		for _, r := range repls {
+			if rest, ok := strings.CutPrefix(line, r.from); ok && !strings.Contains(rest[:max(0, strings.IndexByte(rest, ':'))], string(filepath.Separator)) {
+				line = r.to + rest
+				break
+			}
 		}
 		b.WriteString(line)
 	}

@@ -71,7 +71,8 @@ func LinkedPackages(host *Host, ph *preflight.Host) (map[string]bool, error) {
 func CheckHost(ph *preflight.Host, pluginPath, final string) error {
 	if err := preflight.Check(ph, pluginPath); err != nil {
 		return fmt.Errorf("the build of %s would not load into the host, nothing was published "+
-			"(if a package the host links changed since the host was built, rebuild and restart the host, or revert the change): %w", final, err)
+			"(if a package the host links changed since the host was built, rebuild and restart the host, or revert the change; "+
+			"or set target: process in the compiler config (or --target process) to run this package in a child process, where any package may change): %w", final, err)
 	}
 	return nil
 }

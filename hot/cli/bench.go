@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/hotbus/hotbus/internal/bench"
+	bench "github.com/hotbus/hotbus/hot/cli/bench"
 	"github.com/urfave/cli/v3"
 	"golang.org/x/mod/modfile"
 )

@@ -1,4 +1,4 @@
-// Package bench measures hotbus's edit-to-running loop against what a user
+// Package hot_cli_bench measures hotbus's edit-to-running loop against what a user
 // would otherwise do, on this machine: the go build floor, a full
 // rebuild-and-restart, cold first builds, and the memory and goroutines a
 // reload costs. "hot-builder bench" runs it; BENCHMARKS.md explains the
@@ -23,7 +23,7 @@
 //     the plugin file size;
 //   - the no-op: the same content saved again, until the compiler decides
 //     nothing changed.
-package bench
+package hot_cli_bench
 
 import (
 	"context"

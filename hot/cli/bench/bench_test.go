@@ -16,7 +16,7 @@ func TestBenchRunsOnce(t *testing.T) {
 	}
 	var progress bytes.Buffer
 	rep, err := Run(context.Background(), Options{
-		Repo: filepath.Join("..", "..", ".."), Runs: 1, Reloads: 1,
+		Repo: repoRoot, Runs: 1, Reloads: 1,
 		Scenarios: []string{"demo"}, TempDir: t.TempDir(), Progress: &progress,
 	})
 	if err != nil {

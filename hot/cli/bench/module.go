@@ -465,6 +465,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/aperturerobotics/controllerbus/bus"
 	"github.com/aperturerobotics/controllerbus/controller"
@@ -483,8 +484,10 @@ var Version = controller.MustParseVersion("0.0.1")
 
 // Controller logs when it starts and counts what it is asked.
 type Controller struct {
-	le    *logrus.Entry
-	conf  *Config
+	le   *logrus.Entry
+	conf *Config
+	// mu guards asked: the bus calls HandleDirective concurrently.
+	mu    sync.Mutex
 	asked map[string]int
 }
 
@@ -505,7 +508,9 @@ func (c *Controller) GetControllerInfo() *controller.Info {
 
 // HandleDirective counts the directives it sees and handles none.
 func (c *Controller) HandleDirective(ctx context.Context, di directive.Instance) ([]directive.Resolver, error) {
+	c.mu.Lock()
 	c.asked[fmt.Sprintf("%%T", di.GetDirective())]++
+	c.mu.Unlock()
 	return nil, nil
 }
 

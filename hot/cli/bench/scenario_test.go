@@ -1,6 +1,7 @@
 package hot_cli_bench
 
 import (
+	"fmt"
 	"go/parser"
 	"go/token"
 	"os"
@@ -76,6 +77,18 @@ func TestScenarioModules(t *testing.T) {
 			for _, main := range []string{"floor", "host"} {
 				if pkgName[main] != "main" {
 					t.Errorf("%s/ is package %q, want main", main, pkgName[main])
+				}
+			}
+
+			if s.kind == kindSyn {
+				// p00 of syn1 and of syn20 must differ: hotbus gives a
+				// package's copy an import path from its sources.
+				src, err := os.ReadFile(s.editFile())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := fmt.Sprintf("const Scenario = %q", s.name); !strings.Contains(string(src), want) {
+					t.Errorf("%s lacks %s", s.editFile(), want)
 				}
 			}
 

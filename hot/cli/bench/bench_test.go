@@ -14,6 +14,9 @@ func TestBenchRunsOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds Go plugins")
 	}
+	// The loader makes its private directory in the system temp dir.
+	sysTmp := t.TempDir()
+	t.Setenv("TMPDIR", sysTmp)
 	var progress bytes.Buffer
 	rep, err := Run(context.Background(), Options{
 		Repo: repoRoot, Runs: 1, Reloads: 1,
@@ -21,6 +24,9 @@ func TestBenchRunsOnce(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
+	}
+	if left, _ := filepath.Glob(filepath.Join(sysTmp, "hotbus-*")); len(left) != 0 {
+		t.Errorf("the bench left %v in the system temp dir", left)
 	}
 	if len(rep.Scenarios) != 1 {
 		t.Fatalf("%d scenarios, want 1", len(rep.Scenarios))

@@ -84,6 +84,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
+	scenarios, err := o.scenarios()
+	if err != nil {
+		return nil, err
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return nil, errors.New("bench: this binary has no build info: build it with go build or go run")
@@ -107,14 +111,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		Runs: o.Runs, Reloads: o.Reloads, ColdRuns: o.ColdRuns,
 		Started: time.Now().UTC(),
 	}
-	for _, name := range o.Scenarios {
-		s, err := newScenario(name)
-		if name == "syn" {
-			s, err = synScenario(o.SynPackages), nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("bench: %w", err)
-		}
+	for _, s := range scenarios {
 		sr, err := runScenario(ctx, &o, bi, tmpl, s, filepath.Join(work, s.name))
 		if err != nil {
 			return nil, fmt.Errorf("bench: scenario %s: %w", s.name, err)
@@ -123,6 +120,31 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	rep.Duration = time.Since(rep.Started).Round(time.Second).String()
 	return rep, nil
+}
+
+// scenarios returns the scenarios o names, each once.
+func (o *Options) scenarios() ([]*scenario, error) {
+	var list []*scenario
+	seen := map[string]bool{}
+	for _, name := range o.Scenarios {
+		s, err := newScenario(name)
+		if name == "syn" {
+			s, err = synScenario(o.SynPackages), nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("bench: %w", err)
+		}
+		if seen[s.name] {
+			// The second live host would build the same sources again, in
+			// another codegen dir, in this process: hotbus would give the
+			// copies the import paths of the first run's, and the Go
+			// runtime would refuse them as a different version.
+			return nil, fmt.Errorf("bench: scenario %s is listed twice: run it once, with more --runs or --reloads", s.name)
+		}
+		seen[s.name] = true
+		list = append(list, s)
+	}
+	return list, nil
 }
 
 // runScenario measures one scenario in its work dir.

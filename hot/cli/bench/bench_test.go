@@ -54,3 +54,14 @@ func TestBenchRunsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRunRefusesAScenarioTwice checks that a scenario listed twice is
+// refused before anything is built.
+func TestRunRefusesAScenarioTwice(t *testing.T) {
+	_, err := Run(context.Background(), Options{
+		Repo: repoRoot, Runs: 1, Scenarios: []string{"syn", "syn20"}, SynPackages: 20, TempDir: t.TempDir(),
+	})
+	if err == nil || !strings.Contains(err.Error(), "scenario syn20 is listed twice") {
+		t.Fatalf("error %v, want one that says syn20 is listed twice", err)
+	}
+}

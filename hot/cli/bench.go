@@ -8,19 +8,25 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/hotbus/hotbus/internal/bench"
+	bench "github.com/hotbus/hotbus/hot/cli/bench"
 	"github.com/urfave/cli/v3"
 	"golang.org/x/mod/modfile"
 )
 
 // benchDoc is the help text of the bench command.
-const benchDoc = `Measures hotbus's edit-to-running loop on this machine, for the demo
-controller package and for a generated set of controller packages, each in a
-temp module: (a) the go build -buildmode=plugin floor after a one-line edit,
-(b) hotbus's reload from the write to the new controller's Execute in a live
-host in this process, (c) a rebuild and restart of a static host, (d) cold
-first builds with an empty GOCACHE, (e) RSS and goroutines after 1, 10 and 50
-reloads, and the no-op save. Prints progress, then a table; writes JSON.
+const benchDoc = `Measures hotbus's edit-to-running loop on this machine, for each scenario in
+a temp module: (a) the go build -buildmode=plugin floor after a one-line
+edit, (b) hotbus's reload from the write to the new controller's Execute in
+a live host in this process, (c) a rebuild and restart of a static host,
+(d) cold first builds with an empty GOCACHE, (e) RSS and goroutines after 1,
+10 and 50 reloads, and the no-op save. Prints progress, then a table; writes
+JSON.
+
+Scenarios: demo (the hot-demo's demo package), service (a controller using
+gRPC, x/net and protobuf, in a 30 MB host that warms a cache for 1 s at
+startup), synN (N generated controller packages, one of them edited: syn1,
+syn20, syn100) and wideN (one generated package of N files: wide50).
+
 Run it from the hotbus repository (go run ./cmd/hot-builder bench); it uses
 only the module cache. See BENCHMARKS.md.`
 
@@ -31,8 +37,8 @@ func benchCommand(env *Env) *cli.Command {
 			&cli.IntFlag{Name: "runs", Value: 5, Usage: "timed runs of (a), (c) and the no-op per scenario"},
 			&cli.IntFlag{Name: "reloads", Value: 50, Usage: "reloads of the live host per scenario for (b) and (e); (b) uses them all"},
 			&cli.IntFlag{Name: "cold-runs", Value: 1, Usage: "cold builds (d) per scenario and side, 10 s or more each; 0 skips (d)"},
-			&cli.StringFlag{Name: "scenarios", Value: "demo,syn20", Usage: "comma-separated scenarios: demo, syn20"},
-			&cli.IntFlag{Name: "syn-packages", Value: 20, Usage: "packages in the synthetic set"},
+			&cli.StringFlag{Name: "scenarios", Value: "demo,syn20,service", Usage: "comma-separated scenarios: demo, service, synN (N packages, e.g. syn1, syn100), wideN (one package of N files, e.g. wide50)"},
+			&cli.IntFlag{Name: "syn-packages", Value: 20, Usage: "packages of the scenario named syn (synN names its own)"},
 			&cli.StringFlag{Name: "json", Value: filepath.Join(os.TempDir(), "hotbus-bench.json"), Usage: "where the JSON report is written; empty: not written"},
 			&cli.StringFlag{Name: "repo", Usage: "the hotbus repository the fixtures are read from (default: the main module of the current directory)"},
 			&cli.BoolFlag{Name: "keep", Usage: "keep the temp dirs (logs of the live host are in <work>/<scenario>/live/host.log)"},

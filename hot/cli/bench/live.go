@@ -1,4 +1,4 @@
-package bench
+package hot_cli_bench
 
 import (
 	"context"
@@ -13,8 +13,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aperturerobotics/controllerbus/bus"
 	"github.com/aperturerobotics/controllerbus/core"
 	"github.com/hotbus/hotbus/hot"
+	hot_loader_filesystem "github.com/hotbus/hotbus/hot/loader/filesystem"
 	"github.com/sirupsen/logrus"
 )
 
@@ -144,6 +146,7 @@ func measureLive(ctx context.Context, o *Options, s *scenario, work string, relo
 	if err != nil {
 		return nil, fmt.Errorf("live host: %w", err)
 	}
+	defer stopLive(b, cancel, progress)
 	hot.AddFactories(b, sr)
 	var yaml strings.Builder
 	fmt.Fprintf(&yaml, "loader:\n  id: hotbus/loader/filesystem\n  config: {dir: %q, watch: true}\n", plugins)
@@ -257,6 +260,27 @@ func measureLive(ctx context.Context, o *Options, s *scenario, work string, relo
 		progress("no-op save %d/%d: %s", i, o.Runs, fmtDur(d))
 	}
 	return res, nil
+}
+
+// stopLive ends the live host: it cancels its context and waits until
+// its loaders have exited, so that they have removed their private
+// directories for plugin copies (hotbus-loader-* in the system temp
+// dir) before the bench goes on or returns.
+func stopLive(b bus.Bus, cancel context.CancelFunc, progress func(string, ...any)) {
+	var loaders []*hot_loader_filesystem.Controller
+	for _, c := range b.GetControllers() {
+		if l, ok := c.(*hot_loader_filesystem.Controller); ok {
+			loaders = append(loaders, l)
+		}
+	}
+	cancel()
+	ctx, done := context.WithTimeout(context.Background(), time.Minute)
+	defer done()
+	for _, l := range loaders {
+		if err := l.WaitExited(ctx); err != nil {
+			progress("the live host's loader did not exit within a minute: %v", err)
+		}
+	}
 }
 
 // closingWriter is a writer that drops writes once closed.

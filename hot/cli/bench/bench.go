@@ -1,4 +1,4 @@
-// Package bench measures hotbus's edit-to-running loop against what a user
+// Package hot_cli_bench measures hotbus's edit-to-running loop against what a user
 // would otherwise do, on this machine: the go build floor, a full
 // rebuild-and-restart, cold first builds, and the memory and goroutines a
 // reload costs. "hot-builder bench" runs it; BENCHMARKS.md explains the
@@ -7,7 +7,12 @@
 // Every scenario is a temp module generated from the hotbus repository's
 // fixtures (the go.mod of hot/testdata/reload, so only the module cache is
 // used) with a plain plugin main (floor/) and a static host (host/)
-// importing the same controller packages. The bench edits one line of one
+// importing the same controller packages. The scenarios: demo (the
+// hot-demo's package), synN (N generated controller packages: the scale
+// curve), wideN (one generated package of N files) and service (a
+// controller using gRPC, x/net and protobuf, and a 30 MB static host
+// from testdata/service that links a service's dependencies and warms a
+// cache for a second before it is ready). The bench edits one line of one
 // package (a constant the controller logs when it starts) and times:
 //
 //   - (a) the floor: go build -buildmode=plugin of floor/, with the host's
@@ -23,7 +28,7 @@
 //     the plugin file size;
 //   - the no-op: the same content saved again, until the compiler decides
 //     nothing changed.
-package bench
+package hot_cli_bench
 
 import (
 	"context"
@@ -50,9 +55,11 @@ type Options struct {
 	// ColdRuns is how many cold builds (d) does per scenario and side;
 	// 0 skips (d).
 	ColdRuns int
-	// Scenarios names the scenarios to run: "demo", "syn20".
+	// Scenarios names the scenarios to run: "demo", "service", "synN"
+	// (N generated packages, one edited), "wideN" (one generated package
+	// of N files), or "syn" (SynPackages generated packages).
 	Scenarios []string
-	// SynPackages is the size of the synthetic set. Default 20.
+	// SynPackages is the size of the scenario named "syn". Default 20.
 	SynPackages int
 	// Self is the command line of hot-builder, for the cold hotbus build
 	// (run with its own GOCACHE). Empty skips hotbus's side of (d).
@@ -77,6 +84,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
+	scenarios, err := o.scenarios()
+	if err != nil {
+		return nil, err
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return nil, errors.New("bench: this binary has no build info: build it with go build or go run")
@@ -100,16 +111,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		Runs: o.Runs, Reloads: o.Reloads, ColdRuns: o.ColdRuns,
 		Started: time.Now().UTC(),
 	}
-	for _, name := range o.Scenarios {
-		var s *scenario
-		switch name {
-		case "demo":
-			s = demoScenario()
-		case "syn", "syn20", fmt.Sprintf("syn%d", o.SynPackages):
-			s = synScenario(o.SynPackages)
-		default:
-			return nil, fmt.Errorf("bench: unknown scenario %q (want demo or syn%d)", name, o.SynPackages)
-		}
+	for _, s := range scenarios {
 		sr, err := runScenario(ctx, &o, bi, tmpl, s, filepath.Join(work, s.name))
 		if err != nil {
 			return nil, fmt.Errorf("bench: scenario %s: %w", s.name, err)
@@ -118,6 +120,31 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	rep.Duration = time.Since(rep.Started).Round(time.Second).String()
 	return rep, nil
+}
+
+// scenarios returns the scenarios o names, each once.
+func (o *Options) scenarios() ([]*scenario, error) {
+	var list []*scenario
+	seen := map[string]bool{}
+	for _, name := range o.Scenarios {
+		s, err := newScenario(name)
+		if name == "syn" {
+			s, err = synScenario(o.SynPackages), nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("bench: %w", err)
+		}
+		if seen[s.name] {
+			// The second live host would build the same sources again, in
+			// another codegen dir, in this process: hotbus would give the
+			// copies the import paths of the first run's, and the Go
+			// runtime would refuse them as a different version.
+			return nil, fmt.Errorf("bench: scenario %s is listed twice: run it once, with more --runs or --reloads", s.name)
+		}
+		seen[s.name] = true
+		list = append(list, s)
+	}
+	return list, nil
 }
 
 // runScenario measures one scenario in its work dir.
@@ -177,6 +204,9 @@ func runScenario(ctx context.Context, o *Options, bi *debug.BuildInfo, tmpl *tem
 		progress("(c) restart %d/%d: %s", i, o.Runs, fmtDur(d))
 	}
 	r.Restart = stats(restart)
+	if fi, err := os.Stat(hostPath(work)); err == nil {
+		r.HostSize = fi.Size()
+	}
 
 	reloads := max(o.Runs, o.Reloads)
 	live, err := measureLive(ctx, o, s, filepath.Join(work, "live"), reloads, progress)

@@ -1,4 +1,4 @@
-package bench
+package hot_cli_bench
 
 import (
 	"bytes"
@@ -14,13 +14,19 @@ func TestBenchRunsOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds Go plugins")
 	}
+	// The loader makes its private directory in the system temp dir.
+	sysTmp := t.TempDir()
+	t.Setenv("TMPDIR", sysTmp)
 	var progress bytes.Buffer
 	rep, err := Run(context.Background(), Options{
-		Repo: filepath.Join("..", ".."), Runs: 1, Reloads: 1,
+		Repo: repoRoot, Runs: 1, Reloads: 1,
 		Scenarios: []string{"demo"}, TempDir: t.TempDir(), Progress: &progress,
 	})
 	if err != nil {
 		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
+	}
+	if left, _ := filepath.Glob(filepath.Join(sysTmp, "hotbus-*")); len(left) != 0 {
+		t.Errorf("the bench left %v in the system temp dir", left)
 	}
 	if len(rep.Scenarios) != 1 {
 		t.Fatalf("%d scenarios, want 1", len(rep.Scenarios))
@@ -46,5 +52,16 @@ func TestBenchRunsOnce(t *testing.T) {
 	}
 	if err := rep.WriteJSON(filepath.Join(t.TempDir(), "bench.json")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRunRefusesAScenarioTwice checks that a scenario listed twice is
+// refused before anything is built.
+func TestRunRefusesAScenarioTwice(t *testing.T) {
+	_, err := Run(context.Background(), Options{
+		Repo: repoRoot, Runs: 1, Scenarios: []string{"syn", "syn20"}, SynPackages: 20, TempDir: t.TempDir(),
+	})
+	if err == nil || !strings.Contains(err.Error(), "scenario syn20 is listed twice") {
+		t.Fatalf("error %v, want one that says syn20 is listed twice", err)
 	}
 }

@@ -1,4 +1,4 @@
-package bench
+package hot_cli_bench
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package bench
+package hot_cli_bench
 
 import (
 	"bytes"
@@ -6,7 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+
+	"golang.org/x/mod/modfile"
 )
 
 // benchModule is the module path of the generated temp modules.
@@ -32,6 +36,23 @@ type pkg struct {
 // importPath returns the package's import path.
 func (p pkg) importPath() string { return benchModule + "/" + p.dir }
 
+// kind is what a scenario's temp module holds.
+type kind int
+
+const (
+	// kindSyn is generated controller packages in the shape of
+	// hot/testdata/reload/counter.
+	kindSyn kind = iota
+	// kindDemo is example/hot-demo/demo.
+	kindDemo
+	// kindWide is one generated controller package of many files.
+	kindWide
+	// kindService is a controller package using gRPC, x/net and
+	// protobuf, and a host that links a service's dependencies and
+	// warms a cache for about a second before it is ready.
+	kindService
+)
+
 // scenario is a set of controller packages in a temp module, with the
 // one-line edit the bench makes to one of them.
 type scenario struct {
@@ -39,6 +60,11 @@ type scenario struct {
 	name string
 	// what describes the scenario for the report.
 	what string
+	// kind is what the temp module holds.
+	kind kind
+	// files is the number of Go files of the package of a kindWide
+	// scenario.
+	files int
 	// pkgs are the controller packages; pkgs[0] is the one edited.
 	pkgs []pkg
 	// startKey is the log field the controllers set when they start.
@@ -65,12 +91,19 @@ type templates struct {
 	goMod, goSum []byte
 	counterPB    []byte
 	demoFiles    map[string][]byte
+	// repoGoMod and repoGoSum are the hotbus module's own go.mod and
+	// go.sum: the service scenario requires the modules hotbus requires,
+	// at the same versions, so the module cache has them.
+	repoGoMod, repoGoSum []byte
+	// serviceFiles are the service scenario's sources (testdata/service
+	// of this package), by slash path relative to the temp module.
+	serviceFiles map[string][]byte
 }
 
 // readTemplates reads the fixture module and the demo package from the
 // hotbus repository at repo.
 func readTemplates(repo string) (*templates, error) {
-	t := &templates{demoFiles: map[string][]byte{}}
+	t := &templates{demoFiles: map[string][]byte{}, serviceFiles: map[string][]byte{}}
 	read := func(rel string) ([]byte, error) {
 		b, err := os.ReadFile(filepath.Join(repo, filepath.FromSlash(rel)))
 		if err != nil {
@@ -88,6 +121,17 @@ func readTemplates(repo string) (*templates, error) {
 	if t.counterPB, err = read("hot/testdata/reload/counter/config.pb.go"); err != nil {
 		return nil, err
 	}
+	if t.repoGoMod, err = read("go.mod"); err != nil {
+		return nil, err
+	}
+	if t.repoGoSum, err = read("go.sum"); err != nil {
+		return nil, err
+	}
+	for _, f := range []string{"host/main.go", "host/app.go", "host/media.go", "host/text.go", "svc/controller.go"} {
+		if t.serviceFiles[f], err = read(serviceFixture + "/" + f); err != nil {
+			return nil, err
+		}
+	}
 	for _, f := range []string{"config.go", "config.pb.go", "controller.go"} {
 		b, err := read("example/hot-demo/demo/" + f)
 		if err != nil {
@@ -98,11 +142,36 @@ func readTemplates(repo string) (*templates, error) {
 	return t, nil
 }
 
+// newScenario returns the scenario called name: "demo", "service",
+// "synN" (N generated packages) or "wideN" (one package of N files).
+func newScenario(name string) (*scenario, error) {
+	switch name {
+	case "demo":
+		return demoScenario(), nil
+	case "service":
+		return serviceScenario(), nil
+	}
+	for prefix, mk := range map[string]func(int) *scenario{"syn": synScenario, "wide": wideScenario} {
+		if rest, ok := strings.CutPrefix(name, prefix); ok {
+			n, err := strconv.Atoi(rest)
+			if err != nil || n < 1 || n > 1000 {
+				break
+			}
+			if prefix == "wide" && n < 3 {
+				break
+			}
+			return mk(n), nil
+		}
+	}
+	return nil, fmt.Errorf("unknown scenario %q: want demo, service, synN (N packages, 1 to 1000) or wideN (one package of N files, 3 to 1000)", name)
+}
+
 // demoScenario is the hot-demo's demo controller package, alone.
 func demoScenario() *scenario {
 	return &scenario{
 		name:     "demo",
 		what:     "example/hot-demo/demo copied into a temp module (the demo package alone)",
+		kind:     kindDemo,
 		pkgs:     []pkg{{dir: "demo", name: "demo", configID: "hotbus/example/demo"}},
 		startKey: demoStartKey,
 		editRe:   regexp.MustCompile(`(?m)^const Greeting = .*$`),
@@ -111,21 +180,101 @@ func demoScenario() *scenario {
 	}
 }
 
+// genEdit sets the edit of a generated package: const Generation = N.
+func (s *scenario) genEdit() *scenario {
+	s.startKey = synStartKey
+	s.editRe = regexp.MustCompile(`(?m)^const Generation = .*$`)
+	s.editLine = func(gen int) string { return fmt.Sprintf("const Generation = %d", gen) }
+	s.genValue = func(gen int) string { return fmt.Sprint(gen) }
+	return s
+}
+
 // synScenario is n generated controller packages, each with a config.
 func synScenario(n int) *scenario {
 	s := &scenario{
-		name:     fmt.Sprintf("syn%d", n),
-		what:     fmt.Sprintf("%d generated controller packages (the shape of hot/testdata/reload/counter), one plugin", n),
-		startKey: synStartKey,
-		editRe:   regexp.MustCompile(`(?m)^const Generation = .*$`),
-		editLine: func(gen int) string { return fmt.Sprintf("const Generation = %d", gen) },
-		genValue: func(gen int) string { return fmt.Sprint(gen) },
+		name: fmt.Sprintf("syn%d", n),
+		what: fmt.Sprintf("%d generated controller packages (the shape of hot/testdata/reload/counter), one plugin", n),
+		kind: kindSyn,
 	}
 	for i := range n {
 		name := fmt.Sprintf("p%02d", i)
 		s.pkgs = append(s.pkgs, pkg{dir: name, name: name, configID: "bench/" + name})
 	}
-	return s
+	return s.genEdit()
+}
+
+// wideScenario is one generated controller package of n Go files: the
+// three of a syn package and n-3 files of helpers the controller calls.
+func wideScenario(n int) *scenario {
+	s := &scenario{
+		name:  fmt.Sprintf("wide%d", n),
+		what:  fmt.Sprintf("one generated controller package of %d files (a syn package and %d files of helpers)", n, n-3),
+		kind:  kindWide,
+		files: n,
+		pkgs:  []pkg{{dir: "wide", name: "wide", configID: "bench/wide"}},
+	}
+	return s.genEdit()
+}
+
+// serviceScenario is a controller package that uses gRPC, x/net and
+// protobuf in a host that links a service's dependencies and warms a
+// cache for about a second at startup.
+func serviceScenario() *scenario {
+	s := &scenario{
+		name: "service",
+		what: "a controller using gRPC, x/net and protobuf; the static host also serves gRPC over h2c and warms a cache for 1 s at startup",
+		kind: kindService,
+		pkgs: []pkg{{dir: "svc", name: "svc", configID: "bench/svc"}},
+	}
+	return s.genEdit()
+}
+
+// serviceFixture is the service scenario's sources in the hotbus
+// repository.
+const serviceFixture = "hot/cli/bench/testdata/service"
+
+// goMod returns the scenario's go.mod: the reload fixture's, renamed; the
+// service scenario's also requires every module the hotbus module
+// requires (gRPC, x/net, protobuf, go-plugin, ...), at its versions.
+func (s *scenario) goMod(t *templates) ([]byte, error) {
+	f, err := modfile.Parse("go.mod", t.goMod, nil)
+	if err != nil {
+		return nil, fmt.Errorf("hot/testdata/reload/go.mod: %w", err)
+	}
+	if err := f.AddModuleStmt(benchModule); err != nil {
+		return nil, fmt.Errorf("hot/testdata/reload/go.mod: %w", err)
+	}
+	if s.kind == kindService {
+		repo, err := modfile.Parse("go.mod", t.repoGoMod, nil)
+		if err != nil {
+			return nil, fmt.Errorf("the hotbus go.mod: %w", err)
+		}
+		for _, r := range repo.Require {
+			if slices.ContainsFunc(f.Require, func(have *modfile.Require) bool { return have.Mod.Path == r.Mod.Path }) {
+				continue
+			}
+			f.AddNewRequire(r.Mod.Path, r.Mod.Version, r.Indirect)
+		}
+	}
+	f.Cleanup()
+	return f.Format()
+}
+
+// goSum returns the scenario's go.sum: the reload fixture's, and for the
+// service scenario the hotbus module's lines too.
+func (s *scenario) goSum(t *templates) []byte {
+	if s.kind != kindService {
+		return t.goSum
+	}
+	seen := map[string]bool{}
+	var b bytes.Buffer
+	for _, line := range strings.SplitAfter(string(t.goSum)+string(t.repoGoSum), "\n") {
+		if strings.TrimSpace(line) != "" && !seen[line] {
+			seen[line] = true
+			b.WriteString(line)
+		}
+	}
+	return b.Bytes()
 }
 
 // write generates the scenario's temp module in dir: go.mod and go.sum
@@ -133,13 +282,13 @@ func synScenario(n int) *scenario {
 // (floor/) and a static host (host/).
 func (s *scenario) write(dir string, t *templates) error {
 	s.mod = dir
-	modRe := regexp.MustCompile(`(?m)^module .*$`)
-	files := map[string][]byte{
-		"go.mod": modRe.ReplaceAll(t.goMod, []byte("module "+benchModule)),
-		"go.sum": t.goSum,
+	goMod, err := s.goMod(t)
+	if err != nil {
+		return fmt.Errorf("write temp module: %w", err)
 	}
+	files := map[string][]byte{"go.mod": goMod, "go.sum": s.goSum(t)}
 	for _, p := range s.pkgs {
-		if s.startKey == demoStartKey {
+		if s.kind == kindDemo {
 			for name, b := range t.demoFiles {
 				files[filepath.Join(p.dir, name)] = b
 			}
@@ -149,10 +298,27 @@ func (s *scenario) write(dir string, t *templates) error {
 		pb = bytes.ReplaceAll(pb, []byte("example.com/reload/counter/"), []byte(p.importPath()+"/"))
 		files[filepath.Join(p.dir, "config.pb.go")] = pb
 		files[filepath.Join(p.dir, "config.go")] = fmt.Appendf(nil, synConfig, p.name, p.name, p.configID)
-		files[filepath.Join(p.dir, "controller.go")] = fmt.Appendf(nil, synController, p.name, p.name, p.configID, synStartKey)
+		switch s.kind {
+		case kindService:
+			files[filepath.Join(p.dir, "controller.go")] = t.serviceFiles["svc/controller.go"]
+		case kindWide:
+			files[filepath.Join(p.dir, "controller.go")] = fmt.Appendf(nil, wideController, p.configID, synStartKey, s.files-3)
+			for i := range s.files - 3 {
+				n := fmt.Sprintf("%03d", i)
+				files[filepath.Join(p.dir, "part"+n+".go")] = []byte(strings.ReplaceAll(widePart, "NNN", n))
+			}
+		default:
+			files[filepath.Join(p.dir, "controller.go")] = fmt.Appendf(nil, synController, p.name, p.name, p.configID, s.name, synStartKey)
+		}
 	}
 	files[filepath.Join("floor", "main.go")] = s.floorMain()
-	files[filepath.Join("host", "main.go")] = s.hostMain()
+	if s.kind == kindService {
+		for _, f := range []string{"main.go", "app.go", "media.go", "text.go"} {
+			files[filepath.Join("host", f)] = t.serviceFiles["host/"+f]
+		}
+	} else {
+		files[filepath.Join("host", "main.go")] = s.hostMain()
+	}
 	for rel, b := range files {
 		path := filepath.Join(dir, rel)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -166,7 +332,7 @@ func (s *scenario) write(dir string, t *templates) error {
 }
 
 // edit rewrites the edited line for generation gen with os.WriteFile, as
-// an editor that saves in place, and returns the content written.
+// an editor that saves in place.
 func (s *scenario) edit(gen int) error {
 	path := s.editFile()
 	src, err := os.ReadFile(path)
@@ -291,7 +457,7 @@ func (c *Config) EqualsConfig(other config.Config) bool {
 `
 
 // synController is controller.go of a generated package: name, name,
-// config ID, start key.
+// config ID, scenario name, start key.
 const synController = `// Package %s is a controller generated by hot-builder bench.
 package %s
 
@@ -299,6 +465,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/aperturerobotics/controllerbus/bus"
 	"github.com/aperturerobotics/controllerbus/controller"
@@ -312,13 +479,20 @@ const Generation = 0
 // ControllerID is the controller ID.
 const ControllerID = %q
 
+// Scenario is the bench scenario the package was generated for: the
+// same package in two scenarios run by one bench process is two
+// different sources, so their builds never share an import path.
+const Scenario = %q
+
 // Version is the controller version.
 var Version = controller.MustParseVersion("0.0.1")
 
 // Controller logs when it starts and counts what it is asked.
 type Controller struct {
-	le    *logrus.Entry
-	conf  *Config
+	le   *logrus.Entry
+	conf *Config
+	// mu guards asked: the bus calls HandleDirective concurrently.
+	mu    sync.Mutex
 	asked map[string]int
 }
 
@@ -339,7 +513,9 @@ func (c *Controller) GetControllerInfo() *controller.Info {
 
 // HandleDirective counts the directives it sees and handles none.
 func (c *Controller) HandleDirective(ctx context.Context, di directive.Instance) ([]directive.Resolver, error) {
+	c.mu.Lock()
 	c.asked[fmt.Sprintf("%%T", di.GetDirective())]++
+	c.mu.Unlock()
 	return nil, nil
 }
 

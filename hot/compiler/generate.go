@@ -27,6 +27,7 @@ func (c *Compiler) generate(ctx context.Context, p *prepared, dir string, shareU
 	if shareUnits {
 		units, err = codegen.PlanUnits(codegen.HashInputs{
 			GoVersion: p.host.GoVersion, Flags: p.flags, Env: p.env, Pins: p.manifest.HostPins,
+			CodegenDir: c.opts.CodegenDir,
 		}, p.analysis, codegen.UnitsDir(c.opts.CodegenDir), c.opts.BuildPrefix)
 		if err != nil {
 			return nil, err

@@ -95,19 +95,16 @@ func (c *Compiler) analyze(ctx context.Context, flags, env []string) (_ *analysi
 		c.le.Debug("only declarations the analysis does not use changed: reusing it")
 		return a, true, nil, nil
 	}
-	var tags []string
-	for _, f := range flags {
-		if strings.HasPrefix(f, "-tags=") {
-			tags = append(tags, f)
-		}
-	}
 	aenv := append([]string{"GOTOOLCHAIN=local", "GOPROXY=off"}, env...)
 	if c.opts.GoCommand != "" {
 		// go/packages runs "go" from PATH: put the chosen one first.
 		aenv = append(aenv, "PATH="+filepath.Dir(c.goTool.path)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	}
 	pre = analysis.StatFiles(c.watch)
-	a, err := analysis.Analyze(ctx, c.opts.WorkDir, c.opts.Packages, aenv, tags...)
+	// The analysis's export data is compiled with the build's own flags
+	// (-buildmode=plugin included), so a cold first build compiles each
+	// dependency once, for the analysis and the build alike, not twice.
+	a, err := analysis.Analyze(ctx, c.opts.WorkDir, c.opts.Packages, aenv, flags...)
 	if err != nil {
 		var ae *analysis.AnalysisError
 		if errors.As(err, &ae) {
@@ -146,7 +143,7 @@ func (c *Compiler) hashed(host *hostpins.Host, goVersion string, pins []hot_mani
 	in := codegen.HashInputs{
 		GoVersion: goVersion, Flags: flags, Env: env,
 		BinaryID: c.opts.BinaryID, BinaryVersion: c.opts.BinaryVersion,
-		Pins: pins, Analysis: a,
+		Pins: pins, Analysis: a, CodegenDir: c.opts.CodegenDir,
 	}
 	if c.opts.Target != TargetPlugin {
 		in.Target = c.opts.Target

@@ -40,6 +40,12 @@ type HashInputs struct {
 	// Target is the build target when it is not the plugin's ("process"),
 	// else "": a plugin's hash does not change with it.
 	Target string
+	// CodegenDir is the codegen dir the copies are compiled from. Without
+	// -trimpath their file paths are in the compiled code, so copies of one
+	// package in two codegen dirs are two builds of it, which must not
+	// share an import path in one process (the runtime would refuse the
+	// second plugin that links it).
+	CodegenDir string
 }
 
 // BuildHash returns the content hash of a build's inputs: the sources of
@@ -98,6 +104,9 @@ func hashCommon(line func(parts ...string), kind string, in HashInputs) {
 		line("target", in.Target)
 	}
 	line("go", in.GoVersion)
+	if in.CodegenDir != "" {
+		line("codegen-dir", in.CodegenDir)
+	}
 	line(append([]string{"flags"}, in.Flags...)...)
 	line(append([]string{"env"}, in.Env...)...)
 	for _, p := range in.Pins {

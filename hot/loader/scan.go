@@ -41,6 +41,9 @@ type run struct {
 	// failures are controllers of builds on the bus that failed to
 	// start, for rollback.
 	failures chan failure
+	// processEvents are changes of ProcessBuilds on the bus (see
+	// watchProcess).
+	processEvents chan processEvent
 	// opened are the builds op opened in this run and not yet released
 	// (see releaseUnused).
 	opened map[Build]bool

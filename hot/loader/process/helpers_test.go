@@ -30,12 +30,18 @@ const waitTimeout = 60 * time.Second
 // version and misbehaviour mode into a temp dir, and returns its path.
 func buildChild(t *testing.T, version, mode string) string {
 	t.Helper()
+	return buildChildID(t, "process-fixture", version, mode)
+}
+
+// buildChildID is buildChild with another binary ID.
+func buildChildID(t *testing.T, binaryID, version, mode string) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds child executables")
 	}
 	out := filepath.Join(t.TempDir(), "child"+hot_manifest.ProcessSuffix)
 	cmd := exec.Command("go", "build", "-o", out,
-		"-ldflags", fmt.Sprintf("-X main.version=%s -X main.mode=%s", version, mode),
+		"-ldflags", fmt.Sprintf("-X main.binaryID=%s -X main.version=%s -X main.mode=%s", binaryID, version, mode),
 		"./testdata/child")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build the fixture child: %v\n%s", err, b)

@@ -3,7 +3,9 @@ package hot_loader_process
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -312,9 +314,14 @@ func (b *childBuild) supervise(ctx context.Context, child *hot_ipc.Child) {
 		restarts := b.restarts
 		b.notifyLocked()
 		b.mu.Unlock()
+		le := b.le.WithField("pid", child.Info().PID)
+		var ee *hot_ipc.ExitError
+		if errors.As(exitErr, &ee) {
+			le = le.WithField("exit-status", ee.Status).WithField("last-stderr", strings.Join(ee.LastStderr, "\n"))
+		}
 		for {
-			b.le.WithField("restarts", restarts).WithField("restart-in", backoff.String()).
-				Warn("the child process ended; starting it again")
+			le.WithField("restarts", restarts).WithField("restart-in", backoff.String()).
+				Error("the child process ended; starting it again")
 			t := time.NewTimer(backoff)
 			select {
 			case <-ctx.Done():
@@ -334,6 +341,7 @@ func (b *childBuild) supervise(ctx context.Context, child *hot_ipc.Child) {
 				return
 			}
 			b.le.WithError(err).Error("could not start the child process again")
+			le = b.le.WithError(err)
 			b.mu.Lock()
 			b.lastExit = err.Error()
 			b.restarts++

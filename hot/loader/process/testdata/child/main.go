@@ -1,7 +1,7 @@
 // Command child is the process loader's test child executable: hot_ipc's
 // fixture controller served with hot_ipc.Serve as binary
 // "process-fixture". Build it with -ldflags "-X main.version=v2" for
-// another build, and "-X main.mode=..." to make it misbehave:
+// another build, "-X main.binaryID=other" for another program, and "-X main.mode=..." to make it misbehave:
 // "exit-in-init" exits with status 3 in an init, "hang" never answers the
 // handshake, "strict" rejects a config with a count.
 package main
@@ -19,8 +19,8 @@ import (
 	"github.com/hotbus/hotbus/hot/ipc/testdata/fixture"
 )
 
-// version is the binary version; mode makes the child misbehave.
-var version, mode = "v1", ""
+// binaryID and version name the build; mode makes the child misbehave.
+var binaryID, version, mode = "process-fixture", "v1", ""
 
 func init() {
 	if mode == "exit-in-init" {
@@ -34,7 +34,7 @@ func main() {
 		os.Stderr.WriteString("fixture: hanging before the handshake\n")
 		time.Sleep(time.Hour)
 	}
-	hot_ipc.Serve("process-fixture", version, func(b bus.Bus) []controller.Factory {
+	hot_ipc.Serve(binaryID, version, func(b bus.Bus) []controller.Factory {
 		if mode == "strict" {
 			return []controller.Factory{strictFactory{fixture.Factory{Bus: b}}}
 		}

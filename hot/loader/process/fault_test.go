@@ -49,7 +49,7 @@ func twoChildrenIn(t *testing.T, o hot_loader_process.TestOptions, fixtureConfig
 // manifest counts the restarts and says how it ended; the controller runs
 // again in each new child.
 func TestChildKilledIsRestarted(t *testing.T) {
-	tb, mw, path, otherPID := twoChildren(t, fastRestarts, "{name: survivor}")
+	tb, mw, path, otherPID, dir := twoChildrenIn(t, fastRestarts, "{name: survivor}")
 	pid := 0
 	for i, wait := range []string{"50ms", "100ms"} {
 		rec := mw.wait(t, "a running child", path, func(p hot_manifest.Plugin) bool { return p.PID != 0 && p.PID != pid })
@@ -65,8 +65,18 @@ func TestChildKilledIsRestarted(t *testing.T) {
 			t.Errorf("record after restart %d: %+v, want loaded, last exit signal: killed", i+1, rec)
 		}
 	}
-	tb.logs.WaitLine(t, waitTimeout, "fixture running", "fixture-name=survivor", "pid="+strconv.Itoa(
-		mw.wait(t, "a running child", path, func(p hot_manifest.Plugin) bool { return p.Restarts == 2 && p.PID != 0 }).PID))
+	last := mw.wait(t, "a running child", path, func(p hot_manifest.Plugin) bool { return p.Restarts == 2 && p.PID != 0 })
+	tb.logs.WaitLine(t, waitTimeout, "fixture running", "fixture-name=survivor", "pid="+strconv.Itoa(last.PID))
+	// The manifest file in the dir (what hot-builder manifest prints) says
+	// the same: written before watchers see it.
+	m, err := hot_manifest.ReadFile(filepath.Join(dir, hot_manifest.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := m.Find(path); p == nil || p.Mode != hot_manifest.ModeProcess || p.PID != last.PID || p.Restarts != 2 ||
+		!strings.Contains(p.LastExit, "signal: killed") || m.Loader != hot_loader_process.ControllerID {
+		t.Errorf("%s: loader %q, record %+v: want process mode, pid %d, 2 restarts, last exit killed", hot_manifest.FileName, m.Loader, p, last.PID)
+	}
 	assertRunning(t, tb, otherPID)
 }
 

@@ -18,7 +18,8 @@ import (
 var fastRestarts = hot_loader_process.TestOptions{RestartMin: 50 * time.Millisecond, RestartMax: 5 * time.Second}
 
 // twoChildren loads the fixture child and another program beside it, each
-// running a controller, and returns the bus, the manifest watcher, the
+// running a controller (the other one under its own config ID, named
+// bystander), and returns the bus, the manifest watcher, the
 // fixture's path and the other child's PID.
 func twoChildren(t *testing.T, o hot_loader_process.TestOptions, fixtureConfig string) (*testBus, *manifests, string, int) {
 	t.Helper()
@@ -30,7 +31,7 @@ func twoChildren(t *testing.T, o hot_loader_process.TestOptions, fixtureConfig s
 func twoChildrenIn(t *testing.T, o hot_loader_process.TestOptions, fixtureConfig string) (*testBus, *manifests, string, int, string) {
 	t.Helper()
 	v1 := buildChild(t, "v1", "")
-	other := buildChildID(t, "other", "v1", "")
+	other := buildChildID(t, "other", "v1", "other-id")
 	dir := t.TempDir()
 	t0 := time.Now().Add(-time.Hour)
 	path := publish(t, v1, dir, "fixture-v1"+hot_manifest.ProcessSuffix, t0)
@@ -40,6 +41,8 @@ func twoChildrenIn(t *testing.T, o hot_loader_process.TestOptions, fixtureConfig
 	tb.startLoader(t, dir, fixtureConfig)
 	mw.waitState(t, path, hot_manifest.StateLoaded)
 	orec := mw.wait(t, "a PID", otherPath, func(p hot_manifest.Plugin) bool { return p.State == hot_manifest.StateLoaded && p.PID != 0 })
+	tb.apply(t, "other:\n  id: hotbus/ipc/fixture-other\n  config: {name: bystander}\n")
+	tb.logs.WaitLine(t, waitTimeout, "fixture running", "fixture-name=bystander", "pid="+strconv.Itoa(orec.PID))
 	return tb, mw, path, orec.PID, dir
 }
 
@@ -80,15 +83,15 @@ func TestChildKilledIsRestarted(t *testing.T) {
 	assertRunning(t, tb, otherPID)
 }
 
-// assertRunning fails unless the child pid runs and its controller never
-// stopped.
+// assertRunning fails unless the other child pid runs and its
+// controller (bystander) never stopped.
 func assertRunning(t *testing.T, tb *testBus, pid int) {
 	t.Helper()
 	if !alive(pid) {
 		t.Errorf("the other child %d was stopped", pid)
 	}
 	for _, line := range strings.Split(tb.logs.String(), "\n") {
-		if strings.Contains(line, "fixture stopped") && strings.Contains(line, "pid="+strconv.Itoa(pid)+" ") {
+		if strings.Contains(line, "fixture stopped") && strings.Contains(line, "fixture-name=bystander") {
 			t.Errorf("the other child's controller stopped: %s", line)
 		}
 	}

@@ -3,7 +3,8 @@
 // "process-fixture". Build it with -ldflags "-X main.version=v2" for
 // another build, "-X main.binaryID=other" for another program, and "-X main.mode=..." to make it misbehave:
 // "exit-in-init" exits with status 3 in an init, "hang" never answers the
-// handshake, "strict" rejects a config with a count.
+// handshake, "strict" rejects a config with a count, "other-id" offers the
+// fixture under config ID OtherConfigID.
 package main
 
 import (
@@ -38,6 +39,9 @@ func main() {
 		if mode == "strict" {
 			return []controller.Factory{strictFactory{fixture.Factory{Bus: b}}}
 		}
+		if mode == "other-id" {
+			return []controller.Factory{otherFactory{fixture.Factory{Bus: b}}}
+		}
 		return []controller.Factory{fixture.Factory{Bus: b}}
 	})
 }
@@ -67,3 +71,30 @@ func (c *strictConfig) Validate() error {
 	}
 	return c.Config.Validate()
 }
+
+// OtherConfigID is the config ID of the fixture in mode "other-id".
+const OtherConfigID = "hotbus/ipc/fixture-other"
+
+// otherFactory is the fixture factory under OtherConfigID.
+type otherFactory struct {
+	fixture.Factory
+}
+
+// GetConfigID returns OtherConfigID.
+func (otherFactory) GetConfigID() string { return OtherConfigID }
+
+// ConstructConfig returns an empty config of OtherConfigID.
+func (otherFactory) ConstructConfig() config.Config { return &otherConfig{} }
+
+// Construct runs the fixture controller with the fixture config.
+func (f otherFactory) Construct(ctx context.Context, conf config.Config, opts controller.ConstructOpts) (controller.Controller, error) {
+	return f.Factory.Construct(ctx, &conf.(*otherConfig).Config, opts)
+}
+
+// otherConfig is the fixture config under OtherConfigID.
+type otherConfig struct {
+	fixture.Config
+}
+
+// GetConfigID returns OtherConfigID.
+func (c *otherConfig) GetConfigID() string { return OtherConfigID }

@@ -1,7 +1,7 @@
 package hot_loader_process_test
 
 import (
-	"fmt"
+	"encoding/json"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -10,6 +10,7 @@ import (
 
 	hot_loader_process "github.com/hotbus/hotbus/hot/loader/process"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
+	"github.com/hotbus/hotbus/internal/atomicfile"
 )
 
 // onlyChild returns the PID of this process's single child process.
@@ -58,6 +59,14 @@ func TestReloadSwapsChild(t *testing.T) {
 	old := onlyChild(t)
 	tb.logs.WaitLine(t, waitTimeout, "fixture running", "fixture-name=carried", "pid="+strconv.Itoa(old))
 
+	// As the compiler publishes: the build manifest first, with the source
+	// change it was built for, then the executable.
+	writeBuildManifest(t, filepath.Join(dir, "fixture-v2"+hot_manifest.ProcessSuffix), &hot_manifest.Build{
+		BinaryID: "process-fixture", BinaryVersion: "v2", BuildHash: "v2hash",
+		Trigger:     &hot_manifest.Trigger{Path: "/src/fixture/controller.go", Time: time.Now()},
+		Timings:     &hot_manifest.Timings{Build: 700 * time.Millisecond},
+		PublishedAt: time.Now(),
+	})
 	p2 := publish(t, v2, dir, "fixture-v2"+hot_manifest.ProcessSuffix, t0.Add(time.Minute))
 	rec := mw.waitState(t, p2, hot_manifest.StateLoaded)
 	if rec.BinaryVersion != "v2" {
@@ -73,6 +82,19 @@ func TestReloadSwapsChild(t *testing.T) {
 	now := onlyChild(t)
 	tb.logs.WaitLine(t, waitTimeout, "fixture running", "fixture-name=carried", "fixture-count=3", "pid="+strconv.Itoa(now))
 	mw.waitState(t, p1, hot_manifest.StateSuperseded)
-	_ = filepath.Join
-	_ = fmt.Sprint
+	// The reload's line with the time of each step, as in-process.
+	tb.logs.WaitLine(t, waitTimeout, "level=info", "reloaded: the new code runs", "changed-path=/src/fixture/controller.go",
+		"stop-old=", "swap=", "start=", "build=700ms", "binary-version=v2")
+}
+
+// writeBuildManifest writes the build manifest of the build at path.
+func writeBuildManifest(t *testing.T, path string, b *hot_manifest.Build) {
+	t.Helper()
+	data, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := atomicfile.WriteFile(hot_manifest.BuildPath(path), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -165,7 +165,7 @@ func (b *childBuild) BinaryVersion() string {
 // NewResolver returns a resolver with one proxy factory per config ID the
 // child offers, living until ctx ends.
 func (b *childBuild) NewResolver(ctx context.Context, _ bus.Bus) (controller.FactoryResolver, error) {
-	res := &proxyResolver{}
+	res := newProxyResolver()
 	factories := make([]controller.Factory, 0, len(b.info.Factories))
 	for _, fi := range b.info.Factories {
 		v, err := controller.ParseVersion(fi.GetControllerVersion())

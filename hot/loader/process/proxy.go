@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/aperturerobotics/controllerbus/config"
 	"github.com/aperturerobotics/controllerbus/controller"
@@ -22,6 +23,26 @@ import (
 type proxyResolver struct {
 	*hot_plugin.Resolver
 	failures func(*hot_plugin.ControllerError)
+	// running is closed when a controller first runs in the child.
+	running     chan struct{}
+	runningOnce sync.Once
+}
+
+// newProxyResolver returns a resolver whose inner Resolver is set later.
+func newProxyResolver() *proxyResolver {
+	return &proxyResolver{running: make(chan struct{})}
+}
+
+// Executing returns a channel closed when a controller of the resolver
+// first runs in the child (the child reported RUNNING), not merely when
+// its proxy started: the reload's log line times the new code running.
+func (r *proxyResolver) Executing() <-chan struct{} {
+	return r.running
+}
+
+// markRunning closes the Executing channel once.
+func (r *proxyResolver) markRunning() {
+	r.runningOnce.Do(func() { close(r.running) })
 }
 
 // OnControllerError sets fn on the inner resolver and for the proxies.
@@ -98,6 +119,7 @@ func (c *proxyController) Execute(ctx context.Context) error {
 		err = child.Exec(ctx, c.f.id, c.conf.JSON(), func(st *controller_exec.ExecControllerResponse) {
 			sle := le.WithField("controller-status", st.GetStatus().String())
 			if st.GetStatus() == controller_exec.ControllerStatus_ControllerStatus_RUNNING {
+				c.f.res.markRunning()
 				c.f.b.markProven()
 			}
 			if info := st.GetErrorInfo(); info != "" {
@@ -145,6 +167,9 @@ func (c *proxyController) Close() error {
 
 // _ is a type assertion
 var (
-	_ controller.Factory    = ((*proxyFactory)(nil))
-	_ controller.Controller = ((*proxyController)(nil))
+	_ hot_plugin.ControllerTracker = ((*proxyResolver)(nil))
+	_ hot_plugin.FailureReporter   = ((*proxyResolver)(nil))
+	_ hot_plugin.FactoryOwner      = ((*proxyResolver)(nil))
+	_ controller.Factory           = ((*proxyFactory)(nil))
+	_ controller.Controller        = ((*proxyController)(nil))
 )

@@ -29,6 +29,9 @@
 //     lines; the host and its other controllers go on; the build starts
 //     the child again after DefaultRestartMin, doubling each time up to
 //     DefaultRestartMax, and its proxy controllers run again in it.
+//     A child that stops answering go-plugin's health check (every
+//     DefaultPingInterval, within DefaultPingTimeout) is killed, and
+//     restarted the same way.
 //  4. Release (the build can't go on the bus again, or the loader stops):
 //     the child's controllers stop, then the process; its socket dir and
 //     copy are removed with the loader's private directory.

@@ -15,6 +15,8 @@ type TestOptions struct {
 	HandshakeTimeout time.Duration
 	// RestartMin and RestartMax replace DefaultRestartMin and DefaultRestartMax.
 	RestartMin, RestartMax time.Duration
+	// PingInterval and PingTimeout replace DefaultPingInterval and DefaultPingTimeout.
+	PingInterval, PingTimeout time.Duration
 }
 
 // NewTestFactory is NewFactory whose loaders use o.
@@ -24,6 +26,8 @@ func NewTestFactory(b bus.Bus, o TestOptions) controller.Factory {
 			handshakeTimeout: o.HandshakeTimeout,
 			restartMin:       o.RestartMin,
 			restartMax:       o.RestartMax,
+			pingInterval:     o.PingInterval,
+			pingTimeout:      o.PingTimeout,
 		})
 	})
 }

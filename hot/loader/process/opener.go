@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -29,6 +30,17 @@ const (
 	DefaultRestartMax = 30 * time.Second
 )
 
+// A running child is asked every DefaultPingInterval whether it answers
+// (go-plugin's health check); one that does not answer within
+// DefaultPingTimeout (stopped, or stuck so its server can't run) is killed,
+// and restarted like a child that crashed.
+const (
+	// DefaultPingInterval is the time between health checks of a child.
+	DefaultPingInterval = 5 * time.Second
+	// DefaultPingTimeout bounds a health check.
+	DefaultPingTimeout = 5 * time.Second
+)
+
 // openerOptions are the opener's timeouts; zero values are the defaults.
 type openerOptions struct {
 	// handshakeTimeout bounds a child's start (hot_ipc.DefaultHandshakeTimeout).
@@ -37,6 +49,8 @@ type openerOptions struct {
 	stopTimeout time.Duration
 	// restartMin and restartMax are the restart backoff.
 	restartMin, restartMax time.Duration
+	// pingInterval and pingTimeout are the health checks.
+	pingInterval, pingTimeout time.Duration
 }
 
 // withDefaults fills in the defaults.
@@ -52,6 +66,12 @@ func (o openerOptions) withDefaults() openerOptions {
 	}
 	if o.restartMax <= 0 {
 		o.restartMax = DefaultRestartMax
+	}
+	if o.pingInterval <= 0 {
+		o.pingInterval = DefaultPingInterval
+	}
+	if o.pingTimeout <= 0 {
+		o.pingTimeout = DefaultPingTimeout
 	}
 	return o
 }
@@ -290,11 +310,22 @@ func (b *childBuild) supervise(ctx context.Context, child *hot_ipc.Child) {
 	defer close(b.superDone)
 	backoff := b.opts.restartMin
 	started := time.Now()
+	ping := time.NewTicker(b.opts.pingInterval)
+	defer ping.Stop()
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-child.Exited():
+		unanswered := ""
+	wait:
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-child.Exited():
+				break wait
+			case <-ping.C:
+				if unanswered == "" {
+					unanswered = b.check(ctx, child)
+				}
+			}
 		}
 		if ctx.Err() != nil {
 			return
@@ -310,6 +341,9 @@ func (b *childBuild) supervise(ctx context.Context, child *hot_ipc.Child) {
 		b.restarts++
 		if exitErr != nil {
 			b.lastExit = exitErr.Error()
+		}
+		if unanswered != "" {
+			b.lastExit = unanswered + "; " + b.lastExit
 		}
 		restarts := b.restarts
 		b.notifyLocked()
@@ -350,6 +384,35 @@ func (b *childBuild) supervise(ctx context.Context, child *hot_ipc.Child) {
 			b.mu.Unlock()
 		}
 	}
+}
+
+// check pings the child; one that does not answer in time is killed. It
+// returns why it killed it, or "".
+func (b *childBuild) check(ctx context.Context, child *hot_ipc.Child) string {
+	pctx, cancel := context.WithTimeout(ctx, b.opts.pingTimeout)
+	err := child.Ping(pctx)
+	cancel()
+	if err == nil || ctx.Err() != nil {
+		return ""
+	}
+	select {
+	case <-child.Exited():
+		// It ended by itself meanwhile.
+		return ""
+	default:
+	}
+	pid := child.Info().PID
+	why := fmt.Sprintf("stopped answering (no health check answer within %s), killed by the loader", b.opts.pingTimeout)
+	le := b.le.WithField("pid", pid).WithError(err)
+	le.Error("the child process " + why)
+	p, ferr := os.FindProcess(pid)
+	if ferr == nil {
+		ferr = p.Kill()
+	}
+	if ferr != nil {
+		le.WithField("kill-error", ferr.Error()).Error("could not kill the child process that stopped answering")
+	}
+	return why
 }
 
 // _ is a type assertion

@@ -36,6 +36,11 @@
 //     the child's controllers stop, then the process; its socket dir and
 //     copy are removed with the loader's private directory.
 //
+// What crosses the process boundary (configs as JSON, controller status,
+// logs, the exit, networked directives from the child to the host) and
+// what does not (controller objects, Go values, directives from the host
+// to the child) is described in hot/ipc's package documentation.
+//
 // A config the child rejects is logged at error level by the loader each
 // time controllerbus retries the controller (with its backoff), with the
 // config ID, and the field where the child names it.

@@ -36,6 +36,6 @@ func ExampleRun() {
 	}
 	// Output:
 	// /srv/app/plugins (updated 2026-11-30T12:00:00Z)
-	// FILE               STATE   BINARY ID  VERSION     CONFIG IDS     ERROR
-	// demo-3c4d.cbus.so  loaded  demo       0.0.1+3c4d  my/controller  -
+	// FILE               STATE   MODE  BINARY ID  VERSION     PID  RESTARTS  CONFIG IDS     LAST EXIT  ERROR
+	// demo-3c4d.cbus.so  loaded  -     demo       0.0.1+3c4d  -    -         my/controller  -          -
 }

@@ -438,6 +438,28 @@ func (c *Child) execErr(configID string, err error, stopping bool) error {
 	return fmt.Errorf("child %s: run %s: %w", c.info.BinaryID, configID, err)
 }
 
+// Ping checks that the child answers: go-plugin's health check over the
+// connection. A child that does not answer before ctx ends (stopped, or
+// stuck so that its gRPC server can't run) is an error; Ping does not
+// kill it.
+func (c *Child) Ping(ctx context.Context) error {
+	rpc, err := c.client.Client()
+	if err != nil {
+		return fmt.Errorf("ping child %s: %w", c.info.BinaryID, err)
+	}
+	res := make(chan error, 1)
+	go func() { res <- rpc.Ping() }() // returns once the connection breaks, at the latest
+	select {
+	case err := <-res:
+		if err != nil {
+			return fmt.Errorf("ping child %s (pid %d): %w", c.info.BinaryID, c.info.PID, err)
+		}
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("ping child %s (pid %d): no answer: %w", c.info.BinaryID, c.info.PID, context.Cause(ctx))
+	}
+}
+
 // Close stops the child's controllers (every Exec call ends), then the
 // process: go-plugin closes the connection, the child's Serve returns, and
 // a child that has not exited 2 s later, or when ctx ends, is killed. The

@@ -44,7 +44,11 @@
 // controller that ignores its context is logged by name and recorded
 // (manifest state "stuck"), and keeps running beside the next build until
 // it returns. A build is released ([Build.Release]) once it can't go on
-// the bus again: neither on it nor the one a rollback would put back.
+// the bus again: neither on it nor the one a rollback would put back. A
+// [ProcessBuild] (process mode) keeps a process running while it is the
+// rollback target, so it is released as soon as the build that replaced
+// it is proven ([ProcessBuild.Proven]: a controller of it runs); its
+// process state (PID, restarts, last exit) is recorded in the manifest.
 //
 // A bad build never stops the loader: every error is logged and recorded
 // in the manifest of loaded builds (hot/manifest), with the opener's

@@ -17,10 +17,12 @@ import (
 
 // manifestDoc is the help text of the manifest command.
 const manifestDoc = `Prints what the loader of a plugins directory has loaded, from the
-manifest it writes there (` + hot_manifest.FileName + `): each plugin file with
-its binary ID and version, state, mode (in-process or process), config IDs,
-and last error; for process builds also the child's PID, its restarts, and
-how it last ended.`
+manifest it writes there (` + hot_manifest.FileName + ` for hotbus/loader/filesystem,
+hotbus-manifest-process.json for hotbus/loader/process): each plugin file
+with its binary ID and version, state, mode (in-process or process), config
+IDs, and last error; for process builds also the child's PID, its restarts,
+and how it last ended. When two loaders load the directory, --loader picks
+one.`
 
 // manifestCommand returns the manifest command.
 func manifestCommand(env *Env) *cli.Command {
@@ -28,15 +30,45 @@ func manifestCommand(env *Env) *cli.Command {
 		[]cli.Flag{
 			&cli.StringFlag{Name: "dir", Value: "plugins", Usage: "plugins directory", Sources: fromEnv(env, "HOTBUS_PLUGINS_DIR")},
 			&cli.BoolFlag{Name: "json", Usage: "print the manifest as JSON", Sources: fromEnv(env, "HOTBUS_JSON")},
+			&cli.StringFlag{Name: "loader", Usage: "the loader's controller ID, when two loaders load the directory (default: the one that does)", Sources: fromEnv(env, "HOTBUS_LOADER")},
 		},
 		func(_ context.Context, cmd *cli.Command) error {
-			return runManifest(env, cmd.String("dir"), cmd.Bool("json"))
+			return runManifest(env, cmd.String("dir"), cmd.String("loader"), cmd.Bool("json"))
 		})
 }
 
-// runManifest prints the manifest of the plugins directory dir.
-func runManifest(env *Env, dir string, asJSON bool) error {
-	path := filepath.Join(dir, hot_manifest.FileName)
+// manifestPath returns the path of the manifest of loader in dir, or, with
+// no loader given, of the one loader that wrote a manifest there.
+func manifestPath(dir, loader string) (string, error) {
+	if loader != "" {
+		return filepath.Join(dir, hot_manifest.FileNameOf(loader)), nil
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("list %s: %w", dir, err)
+	}
+	var names []string
+	for _, e := range ents {
+		if hot_manifest.IsFileName(e.Name()) {
+			names = append(names, e.Name())
+		}
+	}
+	switch len(names) {
+	case 0:
+		return filepath.Join(dir, hot_manifest.FileName), nil
+	case 1:
+		return filepath.Join(dir, names[0]), nil
+	}
+	return "", fmt.Errorf("%s holds the manifests of several loaders (%s): pick one with --loader (hotbus/loader/filesystem or hotbus/loader/process)", dir, strings.Join(names, ", "))
+}
+
+// runManifest prints the manifest that loader (or the one loader, if "")
+// wrote in the plugins directory dir.
+func runManifest(env *Env, dir, loader string, asJSON bool) error {
+	path, err := manifestPath(dir, loader)
+	if err != nil {
+		return err
+	}
 	m, err := hot_manifest.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {

@@ -50,3 +50,33 @@ func TestManifestOfADirectoryWithoutLoader(t *testing.T) {
 		t.Fatalf("exit %d, want 1 with an error naming the file and the loader:\n%s", code, stderr)
 	}
 }
+
+// TestManifestOfTwoLoaders has both loaders write a manifest into one
+// directory: each keeps its own file, the command asks which one is
+// wanted, and --loader picks it.
+func TestManifestOfTwoLoaders(t *testing.T) {
+	dir := t.TempDir()
+	for _, m := range []*hot_manifest.Manifest{
+		{Dir: dir, Loader: "hotbus/loader/filesystem", Plugins: []hot_manifest.Plugin{{Path: filepath.Join(dir, "a.cbus.so"), BinaryID: "in-process-one", State: hot_manifest.StateLoaded}}},
+		{Dir: dir, Loader: "hotbus/loader/process", Plugins: []hot_manifest.Plugin{{Path: filepath.Join(dir, "b.cbus.exe"), BinaryID: "child-one", State: hot_manifest.StateLoaded}}},
+	} {
+		if err := hot_manifest.WriteFile(dir, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{hot_manifest.FileName, "hotbus-manifest-process.json"} {
+		if !hot_manifest.IsFileName(name) {
+			t.Errorf("IsFileName(%q) = false", name)
+		}
+	}
+	code, _, stderr := run(t, nil, "manifest", "--dir", dir)
+	if code != 1 || !strings.Contains(stderr, "--loader") || !strings.Contains(stderr, "hotbus-manifest-process.json") {
+		t.Fatalf("exit %d, want 1 with an error that names both manifests and --loader:\n%s", code, stderr)
+	}
+	for loader, want := range map[string]string{"hotbus/loader/filesystem": "in-process-one", "hotbus/loader/process": "child-one"} {
+		code, stdout, stderr := run(t, nil, "manifest", "--dir", dir, "--loader", loader)
+		if code != 0 || !strings.Contains(stdout, want) {
+			t.Errorf("manifest --loader %s: exit %d, want the table with %s:\n%s%s", loader, code, want, stdout, stderr)
+		}
+	}
+}

@@ -3,15 +3,41 @@ package hot_manifest
 import (
 	"encoding/json"
 	"fmt"
+	"path"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hotbus/hotbus/internal/atomicfile"
 )
 
 // FileName is the name of the manifest of loaded plugins the filesystem
-// loader writes into the plugins directory.
+// loader writes into the plugins directory. Other loaders write theirs
+// beside it, each under its own name ([FileNameOf]), so two loaders of
+// one directory never overwrite each other's.
 const FileName = "hotbus-manifest.json"
+
+// filesystemLoader is the controller ID of the loader whose manifest is
+// FileName; this package does not import it.
+const filesystemLoader = "hotbus/loader/filesystem"
+
+// FileNameOf returns the name of the manifest the loader with controller
+// ID loader writes: [FileName] for hotbus/loader/filesystem (and a
+// manifest that names no loader), "hotbus-manifest-<last element of the
+// ID>.json" for another ("hotbus-manifest-process.json" for
+// hotbus/loader/process).
+func FileNameOf(loader string) string {
+	if loader == "" || loader == filesystemLoader {
+		return FileName
+	}
+	return "hotbus-manifest-" + path.Base(loader) + ".json"
+}
+
+// IsFileName reports whether name is the name of a manifest of loaded
+// plugins, of any loader.
+func IsFileName(name string) bool {
+	return name == FileName || strings.HasPrefix(name, "hotbus-manifest-") && strings.HasSuffix(name, ".json")
+}
 
 // State is the state of one plugin file in a Manifest.
 type State string
@@ -151,12 +177,13 @@ func ReadFile(path string) (*Manifest, error) {
 	return m, nil
 }
 
-// WriteFile atomically writes m as FileName into dir, mode 0644: readers see
-// the old manifest or the new, never a part.
+// WriteFile atomically writes m into dir as the file of its loader
+// ([FileNameOf] m.Loader), mode 0644: readers see the old manifest or the
+// new, never a part.
 func WriteFile(dir string, m *Manifest) error {
 	data, err := Marshal(m)
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(filepath.Join(dir, FileName), data, 0o644)
+	return atomicfile.WriteFile(filepath.Join(dir, FileNameOf(m.Loader)), data, 0o644)
 }

@@ -74,13 +74,13 @@ func TestChildKilledIsRestarted(t *testing.T) {
 	tb.logs.WaitLine(t, waitTimeout, "fixture running", "fixture-name=survivor", "pid="+strconv.Itoa(last.PID))
 	// The manifest file in the dir (what hot-builder manifest prints) says
 	// the same: written before watchers see it.
-	m, err := hot_manifest.ReadFile(filepath.Join(dir, hot_manifest.FileName))
+	m, err := hot_manifest.ReadFile(filepath.Join(dir, hot_manifest.FileNameOf(hot_loader_process.ControllerID)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p := m.Find(path); p == nil || p.Mode != hot_manifest.ModeProcess || p.PID != last.PID || p.Restarts != 2 ||
 		!strings.Contains(p.LastExit, "signal: killed") || m.Loader != hot_loader_process.ControllerID {
-		t.Errorf("%s: loader %q, record %+v: want process mode, pid %d, 2 restarts, last exit killed", hot_manifest.FileName, m.Loader, p, last.PID)
+		t.Errorf("%s: loader %q, record %+v: want process mode, pid %d, 2 restarts, last exit killed", hot_manifest.FileNameOf(hot_loader_process.ControllerID), m.Loader, p, last.PID)
 	}
 	assertRunning(t, tb, otherPID)
 }

@@ -39,7 +39,11 @@ func (r *run) load(ctx context.Context, cand candidate) {
 		rec.BuildHash = cand.build.BuildHash
 	}
 
-	bd, reused, err := r.op.Open(cand.path, copyPath, sum)
+	var bd Build
+	var reused bool
+	if perr := recoverCall(func() { bd, reused, err = r.op.Open(cand.path, copyPath, sum) }); perr != nil {
+		err = fmt.Errorf("%s: open: %w", cand.path, perr)
+	}
 	if err != nil {
 		r.failWith(f, rec, err)
 		return

@@ -30,7 +30,7 @@ type Opener interface {
 	// has the sha256 sum (hex). Errors name path, not the copy, and say
 	// what to do. reused reports a build that was opened before (in this
 	// process, under any loader) and is returned again: the copy was not
-	// used, and the core deletes it.
+	// used, and the core deletes it. A panic is returned as an error.
 	Open(path, copyPath, sum string) (b Build, reused bool, err error)
 }
 

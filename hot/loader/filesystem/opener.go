@@ -155,13 +155,10 @@ func (o *opener) open(path, copyPath string) (*openedBuild, error) {
 	if *hpp == nil {
 		return nil, fmt.Errorf("plugin %s: %s is nil", path, hot_plugin.PluginSymbol)
 	}
+	// A panic in the plugin's code here is the core's to recover
+	// (hot_loader.Opener.Open).
 	op := &openedBuild{copy: copyPath, hp: *hpp}
-	err = recoverCall(func() {
-		op.binaryID, op.binaryVersion = op.hp.GetBinaryID(), op.hp.GetBinaryVersion()
-	})
-	if err != nil {
-		return nil, fmt.Errorf("plugin %s: reading its binary ID: %w", path, err)
-	}
+	op.binaryID, op.binaryVersion = op.hp.GetBinaryID(), op.hp.GetBinaryVersion()
 	if op.binaryID == "" {
 		return nil, fmt.Errorf("plugin %s has an empty binary ID", path)
 	}
@@ -190,17 +187,6 @@ func openPlugin(path string) (p *plugin.Plugin, err error) {
 		}
 	}()
 	return plugin.Open(path)
-}
-
-// recoverCall calls fn, returning a panic as an error.
-func recoverCall(fn func()) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("panic: %v", p)
-		}
-	}()
-	fn()
-	return nil
 }
 
 // _ is a type assertion

@@ -52,7 +52,8 @@ type StartConfig struct {
 	// killed. Zero means DefaultHandshakeTimeout.
 	HandshakeTimeout time.Duration
 	// SocketDir is where go-plugin makes the (removed on stop) directory of
-	// the child's unix socket; "" is the OS temp dir.
+	// the child's unix socket; "" is the OS temp dir, or /tmp when the
+	// temp dir's path is too long for a socket path (about 60 bytes).
 	SocketDir string
 	// Logger receives the child's log lines, tagged binary-id and pid.
 	// Required.
@@ -147,6 +148,10 @@ func Start(ctx context.Context, cfg StartConfig) (*Child, error) {
 		return nil, fmt.Errorf("start child %s: %w: the file is not the build that was checked; refusing to run it",
 			cfg.Path, plugin.ErrChecksumsDoNotMatch)
 	}
+	sockDir, err := socketDir(cfg.SocketDir)
+	if err != nil {
+		return nil, fmt.Errorf("start child %s: %w", cfg.Path, err)
+	}
 
 	c := &Child{
 		info:        ChildInfo{Path: cfg.Path, BinaryID: filepath.Base(cfg.Path)},
@@ -169,7 +174,7 @@ func Start(ctx context.Context, cfg StartConfig) (*Child, error) {
 		SyncStdout:       c.stdio[0],
 		SyncStderr:       c.stdio[1],
 		Logger:           hclog.NewNullLogger(),
-		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: cfg.SocketDir},
+		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: sockDir},
 		RunnerFunc: func(_ hclog.Logger, spec *exec.Cmd, _ string) (runner.Runner, error) {
 			cmd := exec.Command(cfg.Path, cfg.Args...)
 			cmd.Env = append(append(spec.Env, cfg.Env...), envLogLevel+"="+lvl.String())
@@ -189,7 +194,6 @@ func Start(ctx context.Context, cfg StartConfig) (*Child, error) {
 	go func() {
 		res <- c.connect()
 	}()
-	var err error
 	select {
 	case err = <-res:
 	case <-ctx.Done():

@@ -5,6 +5,7 @@ import (
 
 	"github.com/aperturerobotics/controllerbus/bus"
 	"github.com/aperturerobotics/controllerbus/controller"
+	"github.com/aperturerobotics/controllerbus/directive"
 	"github.com/sirupsen/logrus"
 )
 
@@ -17,6 +18,9 @@ type TestOptions struct {
 	RestartMin, RestartMax time.Duration
 	// PingInterval and PingTimeout replace DefaultPingInterval and DefaultPingTimeout.
 	PingInterval, PingTimeout time.Duration
+	// Directives are those the host resolves for the children, as
+	// NewFactoryWithDirectives takes them.
+	Directives []func() directive.Networked
 }
 
 // NewTestFactory is NewFactory whose loaders use o.
@@ -28,6 +32,7 @@ func NewTestFactory(b bus.Bus, o TestOptions) controller.Factory {
 			restartMax:       o.RestartMax,
 			pingInterval:     o.PingInterval,
 			pingTimeout:      o.PingTimeout,
+			directives:       o.Directives,
 		})
 	})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aperturerobotics/controllerbus/bus"
 	"github.com/aperturerobotics/controllerbus/controller"
+	"github.com/aperturerobotics/controllerbus/directive"
 	hot_ipc "github.com/hotbus/hotbus/hot/ipc"
 	hot_loader "github.com/hotbus/hotbus/hot/loader"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
@@ -51,6 +52,9 @@ type openerOptions struct {
 	restartMin, restartMax time.Duration
 	// pingInterval and pingTimeout are the health checks.
 	pingInterval, pingTimeout time.Duration
+	// directives are the directives the host resolves for the children
+	// (NewFactoryWithDirectives).
+	directives []func() directive.Networked
 }
 
 // withDefaults fills in the defaults.
@@ -120,8 +124,9 @@ func (o *opener) Open(path, copyPath, sum string) (hot_loader.Build, bool, error
 			// socket path is limited to about 100 bytes, too short for
 			// the loader's private directory); it is removed when the
 			// child stops.
-			Logger:  o.le.WithField("plugin-path", path),
-			HostBus: o.b,
+			Logger:     o.le.WithField("plugin-path", path),
+			HostBus:    o.b,
+			Directives: o.opts.directives,
 		},
 		changed: make(chan struct{}),
 		proven:  make(chan struct{}),

@@ -36,6 +36,29 @@
 // without a host: once ("compile", "codegen"), or on every save for a host
 // in another process ("watch").
 //
+// # Two modes
+//
+// In-process mode (hotbus/loader/filesystem, the compiler's default
+// target) opens each build as a Go plugin into the host: the fastest
+// reload, and full fidelity, since the controllers share the host's bus,
+// types and memory. But the old code stays mapped (Go can't unload a
+// plugin), a package the host itself links can't change until the host
+// restarts, a crash in the plugin's code ends the host, and it runs only
+// where Go plugins do (Linux, macOS).
+//
+// Process mode (hotbus/loader/process, with the compiler's "target:
+// process") runs each build as a child executable with its own bus, on
+// hashicorp/go-plugin (package hot/ipc): an old child exits and its
+// memory is freed, a crash ends only the child (the loader starts it
+// again with backoff), any package may change, and it runs wherever Go
+// runs. What crosses the process boundary: each controller's config, as
+// JSON, decoded and validated by the child; its status; the child's logs,
+// tagged binary-id and pid; and the directives a child controller adds
+// that nothing in the child resolves, if they are directive.Networked and
+// the host registered them (hot_loader_process.NewFactoryWithDirectives),
+// with their values coming back as protobuf. Nothing else does: controller
+// objects, Go values, channels, directives from the host to the child.
+//
 // # The packages
 //
 //   - hot/plugin (hot_plugin) is the contract between host and plugin: a

@@ -74,8 +74,14 @@
 //     main package and copies the packages under import-path prefixes
 //     unique to their content (hot/compiler/codegen), runs go build
 //     -buildmode=plugin with the host's flags, and publishes the plugin
-//     atomically with a build manifest. Its controller (config ID hotbus/compiler) watches the
-//     sources and rebuilds on every save.
+//     atomically with a build manifest. With target process it builds a
+//     child executable instead, a plain go build in the user's module. Its
+//     controller (config ID hotbus/compiler) watches the sources and
+//     rebuilds on every save.
+//   - hot/ipc (hot_ipc) is the contract between a host and a child
+//     executable: hot_ipc.Serve is the child's main, hot_ipc.Start starts
+//     one from the host (handshake, checksum, health, logs, exit status)
+//     and runs controllers in it by config ID.
 //   - hot/loader (hot_loader) is the loaders' shared core: it watches and
 //     scans a directory, checks each build file (owner, permissions,
 //     symlinks), opens a private copy through an Opener, puts the build's

@@ -19,6 +19,7 @@ import (
 	"github.com/ghodss/yaml"
 	hot_compiler "github.com/hotbus/hotbus/hot/compiler"
 	hot_loader_filesystem "github.com/hotbus/hotbus/hot/loader/filesystem"
+	hot_loader_process "github.com/hotbus/hotbus/hot/loader/process"
 	"github.com/sirupsen/logrus"
 )
 
@@ -114,6 +115,8 @@ func resolvePaths(conf config.Config, base string) error {
 	}
 	switch c := conf.(type) {
 	case *hot_loader_filesystem.Config:
+		abs(&c.Dir)
+	case *hot_loader_process.Config:
 		abs(&c.Dir)
 	case *hot_compiler.Config:
 		if c.WorkDir == "" {

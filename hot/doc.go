@@ -62,6 +62,10 @@
 //   - hot/loader/filesystem (hot_loader_filesystem) is the in-process
 //     loader: the core with an opener that preflights every *.cbus.so and
 //     opens it with plugin.Open.
+//   - hot/loader/process (hot_loader_process) is the process loader: the
+//     core with an opener that starts every *.cbus.exe as a child process
+//     (hot/ipc) and puts one proxy factory per config ID it offers on the
+//     host bus; a child that crashes is restarted with backoff.
 //   - hot/manifest (hot_manifest) records what is loaded (ids, versions,
 //     hashes, config IDs, state, last error): in code through a directive,
 //     and as a JSON file in the plugins directory.

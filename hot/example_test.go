@@ -54,6 +54,7 @@ func ExampleNewFactories() {
 	}
 	// Output:
 	// hotbus/loader/filesystem
+	// hotbus/loader/process
 	// hotbus/compiler
 }
 

@@ -6,14 +6,17 @@ import (
 	"github.com/aperturerobotics/controllerbus/controller/resolver/static"
 	hot_compiler "github.com/hotbus/hotbus/hot/compiler"
 	hot_loader_filesystem "github.com/hotbus/hotbus/hot/loader/filesystem"
+	hot_loader_process "github.com/hotbus/hotbus/hot/loader/process"
 )
 
 // NewFactories returns the factories of every hotbus controller: the
-// filesystem loader (config ID "hotbus/loader/filesystem") and the compiler
-// (config ID "hotbus/compiler").
+// filesystem loader (config ID "hotbus/loader/filesystem"), the process
+// loader (config ID "hotbus/loader/process") and the compiler (config ID
+// "hotbus/compiler").
 func NewFactories(b bus.Bus) []controller.Factory {
 	return []controller.Factory{
 		hot_loader_filesystem.NewFactory(b),
+		hot_loader_process.NewFactory(b),
 		hot_compiler.NewFactory(b),
 	}
 }

@@ -5,6 +5,8 @@
 //
 //	go run ./example/hot-demo          # compile, load, run, exit 0
 //	go run ./example/hot-demo --watch  # and hot-reload example/hot-demo/demo
+//	go run ./example/hot-demo --isolated  # the same in process mode: the
+//	                                      # controllers run in a child process
 //
 // See README.md beside this file for what to expect.
 package main
@@ -56,6 +58,7 @@ func run() error {
 	linger := flag.Duration("linger", 3*time.Second, "how long to keep running after the controllers ran")
 	timeout := flag.Duration("timeout", 5*time.Minute, "give up if the controllers have not run by then (a cold first plugin build takes a while)")
 	verbose := flag.Bool("v", false, "debug logging")
+	isolated := flag.Bool("isolated", false, "process mode: build a child executable and run the controllers in a child process (hotbus/loader/process)")
 	flag.Parse()
 
 	if err := checkWorkDir(); err != nil {
@@ -102,6 +105,7 @@ func run() error {
 	if err := template.Must(template.New("bus.yaml").Parse(busYAML)).Execute(&conf, map[string]any{
 		"PluginsDir": *dir,
 		"Watch":      *watch,
+		"Isolated":   *isolated,
 	}); err != nil {
 		return err
 	}
@@ -111,7 +115,11 @@ func run() error {
 	}
 	defer stopHost(le, b, release, before)
 
-	le.Info("compiling the demo plugin and loading it (the first plugin build on a machine takes 10 s or more)")
+	if *isolated {
+		le.Info("process mode: compiling the demo into a child executable and running it in a child process")
+	} else {
+		le.Info("compiling the demo plugin and loading it (the first plugin build on a machine takes 10 s or more)")
+	}
 	waitCtx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	if err := waitForControllers(waitCtx, b, failed, demoControllerID, boilerplateControllerID); err != nil {

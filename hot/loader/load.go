@@ -75,6 +75,7 @@ func (r *run) load(ctx context.Context, cand candidate) {
 	rec.LoadedAt = time.Now()
 	f.record = rec
 	f.live = l
+	r.watchProcess(l)
 	// One info line per load: a reload says it is one (with the time of
 	// each step when the compiler's build manifest has them).
 	switch {

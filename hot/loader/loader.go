@@ -209,7 +209,8 @@ func (l *Loader) newRun(op Opener) (*run, error) {
 		stopped: make(map[string]time.Duration),
 		opened:  make(map[Build]bool),
 		// A few are enough: the first failure of a build drops it.
-		failures: make(chan failure, 8),
+		failures:      make(chan failure, 8),
+		processEvents: make(chan processEvent),
 	}, nil
 }
 

@@ -58,3 +58,31 @@ type Build interface {
 	// plugin); in process mode it kills the child. An error is logged.
 	Release() error
 }
+
+// ProcessBuild is an optional interface of a Build that runs in a process
+// of its own (process mode). The core records its process in the manifest
+// and, since keeping it as a rollback target keeps a process running,
+// releases the build a reload replaced as soon as the new one is proven.
+type ProcessBuild interface {
+	Build
+	// Process returns the state of the build's process now.
+	Process() ProcessState
+	// ProcessChanged returns a channel that is closed when Process changes
+	// next.
+	ProcessChanged() <-chan struct{}
+	// Proven returns a channel that is closed once the build has shown it
+	// works (a controller of it runs). From then on the build it replaced
+	// is no rollback target any more: the core releases it.
+	Proven() <-chan struct{}
+}
+
+// ProcessState is the state of a ProcessBuild's process, as the manifest
+// records it.
+type ProcessState struct {
+	// PID is the process ID, 0 while no process runs (it is restarted).
+	PID int
+	// Restarts counts the restarts after the process ended by itself.
+	Restarts int
+	// LastExit says how the process last ended by itself; "" if it never did.
+	LastExit string
+}

@@ -96,9 +96,11 @@ func (r *run) rollback(ctx context.Context, fl failure) {
 		rec.LoadedAt = time.Now()
 		pf.record = rec
 		pf.live = nl
+		r.watchProcess(nl)
 	} else if f != nil {
 		// The failed build was written over the previous one's path.
 		f.live = nl
+		r.watchProcess(nl)
 	}
 	le.Warn(msg)
 	r.publish(ctx, true)

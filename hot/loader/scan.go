@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
@@ -41,6 +40,9 @@ type run struct {
 	// failures are controllers of builds on the bus that failed to
 	// start, for rollback.
 	failures chan failure
+	// processEvents are changes of ProcessBuilds on the bus (see
+	// watchProcess).
+	processEvents chan processEvent
 	// opened are the builds op opened in this run and not yet released
 	// (see releaseUnused).
 	opened map[Build]bool
@@ -74,9 +76,7 @@ func (c *Loader) statStamp(path string) (stamp, error) {
 		return stamp{}, err
 	}
 	s := stamp{size: st.Size(), mtime: st.ModTime()}
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-		s.dev, s.ino = uint64(sys.Dev), sys.Ino //nolint:unconvert
-	}
+	s.dev, s.ino = fileID(st)
 	return s, nil
 }
 

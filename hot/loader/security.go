@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 )
 
 // checkDir refuses a plugins directory that another user owns or that
@@ -28,14 +27,14 @@ func (c *Loader) checkPerms(path, what string, st fs.FileInfo) error {
 	if c.conf.AllowInsecurePermissions {
 		return nil
 	}
-	if perm := st.Mode().Perm(); perm&0o022 != 0 {
+	if perm := st.Mode().Perm(); unixPerms && perm&0o022 != 0 {
 		return fmt.Errorf("%s %s is writable by group or others (mode %v): anyone who can write it can run code in this process; chmod go-w it, or set allow_insecure_permissions in the loader config",
 			what, path, perm)
 	}
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-		if uid := os.Getuid(); int(sys.Uid) != uid {
+	if owner, ok := fileOwner(st); ok {
+		if uid := os.Getuid(); owner != uid {
 			return fmt.Errorf("%s %s is owned by uid %d, not by this process's uid %d: chown it, or set allow_insecure_permissions in the loader config",
-				what, path, sys.Uid, uid)
+				what, path, owner, uid)
 		}
 	}
 	return nil

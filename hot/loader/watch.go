@@ -43,6 +43,8 @@ func (r *run) execute(ctx context.Context) error {
 					return nil
 				case fl := <-r.failures:
 					r.rollback(ctx, fl)
+				case ev := <-r.processEvents:
+					r.processChanged(ctx, ev)
 				case <-retry.C:
 					if err := r.reconcile(ctx); err != nil {
 						retry.Reset(dirPollInterval)
@@ -82,6 +84,8 @@ func (r *run) pause(ctx context.Context, d time.Duration) {
 			return
 		case fl := <-r.failures:
 			r.rollback(ctx, fl)
+		case ev := <-r.processEvents:
+			r.processChanged(ctx, ev)
 		case <-t.C:
 			return
 		}
@@ -181,6 +185,8 @@ func (r *run) watch(ctx context.Context) error {
 			debounce.Reset(r.c.conf.Debounce)
 		case fl := <-r.failures:
 			r.rollback(ctx, fl)
+		case ev := <-r.processEvents:
+			r.processChanged(ctx, ev)
 		case <-debounce.C:
 			quick = false
 			if _, err := os.Stat(r.c.conf.Dir); err != nil {

@@ -94,6 +94,8 @@ type ScenarioReport struct {
 	Memory Memory `json:"memory"`
 	// Steps are the loader's per-reload step times over the reloads of (b).
 	Steps map[string]Stats `json:"steps"`
+	// Process is process mode's figures (process.go).
+	Process *ProcessMode `json:"process,omitempty"`
 }
 
 // WriteJSON writes the report to path.
@@ -161,6 +163,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 			return st.String()
 		})
 	}
+	processRows(row)
 	return tw.Flush()
 }
 

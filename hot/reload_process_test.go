@@ -392,15 +392,27 @@ func (h *processHook) expectStart(t *testing.T, gen int, name string, count uint
 func (h *processHook) expectReload(t *testing.T, old processEvent, gen int, symbol string) processEvent {
 	t.Helper()
 	deadline := time.After(step)
-	exit := h.next(t, fmt.Sprintf("exit of generation %d", old.generation), deadline)
 	wantExit := old.counterEvent
 	wantExit.event = "exit"
-	if exit.counterEvent != wantExit || exit.pid != old.pid {
-		t.Fatalf("counter event %+v in child %d, want %+v in child %d (the old controller stops first)", exit.counterEvent, exit.pid, wantExit, old.pid)
+	wantStart := counterEvent{"start", gen, old.name, old.count}
+	// The two children's logs reach the host through two pipes: the
+	// events may arrive in either order, their clocks say which came
+	// first.
+	var exit, start *processEvent
+	for exit == nil || start == nil {
+		ev := h.next(t, fmt.Sprintf("reload from generation %d to %d", old.generation, gen), deadline)
+		switch {
+		case exit == nil && ev.counterEvent == wantExit && ev.pid == old.pid:
+			exit = &ev
+		case start == nil && ev.counterEvent == wantStart && ev.symbol == symbol:
+			start = &ev
+		default:
+			t.Fatalf("counter event %+v (symbol %q) in child %d, want %+v in child %d and %+v (symbol %q) in a new child",
+				ev.counterEvent, ev.symbol, ev.pid, wantExit, old.pid, wantStart, symbol)
+		}
 	}
-	start := h.expectStart(t, gen, old.name, old.count, symbol)
-	if start.pid == old.pid {
-		t.Fatalf("generation %d started in the old child %d, want a new child", gen, old.pid)
+	if start.pid == old.pid || start.pid <= 0 {
+		t.Fatalf("generation %d started in child %d, want a new child (the old one is %d)", gen, start.pid, old.pid)
 	}
 	if !exit.at.Before(start.at) {
 		t.Errorf("the old controller returned from Execute at %v, after the new one started at %v", exit.at, start.at)
@@ -409,7 +421,7 @@ func (h *processHook) expectReload(t *testing.T, old processEvent, gen int, symb
 	if testutil.Alive(old.pid) {
 		t.Errorf("the old child %d is still running after the loader stopped it", old.pid)
 	}
-	return start
+	return *start
 }
 
 // waitStopped waits until the loader logged that it stopped child pid.

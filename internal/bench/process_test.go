@@ -43,13 +43,13 @@ func TestProcessModeMeasured(t *testing.T) {
 	if p.ChildSize == 0 || p.Memory.PluginSize == 0 || p.Memory.RSSBase == 0 || len(p.Memory.Points) != 2 {
 		t.Errorf("sizes or memory not measured: child %d, %+v", p.ChildSize, p.Memory)
 	}
-	if p.ChildrenAfter != 1 {
+	if p.ChildrenAfter != 1 && p.ChildrenAfter != -1 { // -1: no /proc to count them
 		t.Errorf("%d child processes after the last reload, want 1 (the running child)", p.ChildrenAfter)
 	}
 	if _, ok := p.Steps["build"]; !ok {
 		t.Errorf("no step times from the loader's reload line: %v", p.Steps)
 	}
-	if n := childProcesses(); n != 0 {
+	if n := childProcesses(); n > 0 {
 		t.Errorf("%d child processes left after the host stopped", n)
 	}
 	rep := &Report{Scenarios: []*ScenarioReport{{Name: "demo", Process: p}}}

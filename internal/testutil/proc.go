@@ -8,6 +8,13 @@ import (
 	"strings"
 )
 
+// ProcessesVisible reports whether ChildPIDs and Alive can see processes
+// here (there is a /proc): callers skip their process checks where not.
+func ProcessesVisible() bool {
+	_, err := os.Stat("/proc/self/stat")
+	return err == nil
+}
+
 // ChildPIDs lists the live (not zombie) child processes of this process.
 // It reads /proc, so it finds them on Linux only; elsewhere it returns nil.
 func ChildPIDs() []int {

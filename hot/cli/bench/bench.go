@@ -228,6 +228,10 @@ func runScenario(ctx context.Context, o *Options, bi *debug.BuildInfo, tmpl *tem
 		r.ReloadOverRestart = r.Reload.Median / r.Restart.Median
 	}
 
+	if r.Process, err = measureProcess(ctx, o, bi, tmpl, s, filepath.Join(work, "process"), reloads, progress); err != nil {
+		return nil, err
+	}
+
 	if o.ColdRuns > 0 {
 		var coldHot, coldPlain []time.Duration
 		for i := 1; i <= o.ColdRuns; i++ {

@@ -133,6 +133,9 @@ func (r *run) watch(ctx context.Context) error {
 		r.watchErr = ""
 		r.le.Info("watching the plugins dir again")
 	}
+	// A compiler on the bus announces its publishes (published.go).
+	ann := r.announcements()
+	defer ann.release()
 	debounce := time.NewTimer(r.c.conf.Debounce)
 	debounce.Stop()
 	if err := r.reconcile(ctx); err != nil {
@@ -156,7 +159,7 @@ func (r *run) watch(ctx context.Context) error {
 			if ev.Name == r.c.conf.Dir && ev.Has(fsnotify.Remove|fsnotify.Rename) {
 				return errDirGone
 			}
-			if r.published(ev) {
+			if !ann.announced() && r.published(ev) {
 				// Complete by construction: no need to wait the
 				// debounce, only for the compiler's removal of older
 				// builds right after the publish.
@@ -181,12 +184,20 @@ func (r *run) watch(ctx context.Context) error {
 			debounce.Reset(r.c.conf.Debounce)
 		case fl := <-r.failures:
 			r.rollback(ctx, fl)
+		case <-ann.wait():
+			if p := ann.take(); r.isOurs(p) {
+				r.le.WithField("plugin-path", p.Path).WithField("detected-by", "directive").
+					Debug("build published by a compiler on the bus: scanning now")
+				if err := r.reconcileFor(ctx, "directive"); err != nil {
+					debounce.Reset(dirPollInterval)
+				}
+			}
 		case <-debounce.C:
 			quick = false
 			if _, err := os.Stat(r.c.conf.Dir); err != nil {
 				return errDirGone
 			}
-			if err := r.reconcile(ctx); err != nil {
+			if err := r.reconcileFor(ctx, "fsnotify"); err != nil {
 				debounce.Reset(dirPollInterval)
 			}
 		}

@@ -48,7 +48,7 @@ func TestCheckConfigSetYAML(t *testing.T) {
 		{"unknown field", "hot-loader:\n  id: hotbus/loader/filesystem\n  config: {dir: ./plugins, wacth: true}\n",
 			[]string{`hot-loader (hotbus/loader/filesystem): config: unknown field "wacth" (known: dir, watch, debounceDur, allowInsecurePermissions, allowExternalSymlinks): did you mean "watch"?`}},
 		{"unknown field, nothing close", "hot-compiler:\n  id: hotbus/compiler\n  config: {packages: [./x], outputDir: ./p, pluginBinaryId: x, zzzzzz: 1}\n",
-			[]string{`hot-compiler (hotbus/compiler): config: unknown field "zzzzzz" (known: workDir, packages, `, `hostBinary, keepDebugInfo)`}},
+			[]string{`hot-compiler (hotbus/compiler): config: unknown field "zzzzzz" (known: workDir, packages, `, `hostBinary, keepDebugInfo, target)`}},
 		{"proto names are fields too", "hot-loader:\n  id: hotbus/loader/filesystem\n  config: {dir: ./plugins, debounce_dur: 5ms}\n", nil},
 		{"unknown entry field", "hot-loader:\n  id: hotbus/loader/filesystem\n  conifg: {dir: ./plugins}\n",
 			[]string{`hot-loader (hotbus/loader/filesystem): unknown field "conifg" (known: id, config, rev): did you mean "config"?`}},

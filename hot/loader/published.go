@@ -21,8 +21,10 @@ type announcements struct {
 
 	mu     sync.Mutex
 	latest *hot_manifest.Published
-	// heard is set once a compiler of the directory announced anything:
-	// its later publishes need not be caught early by fsnotify.
+
+	// heard is set (by the watch loop, see take) once a compiler
+	// announced a build file of the loader's kind in the directory: its
+	// later publishes need not be caught early by fsnotify.
 	heard bool
 }
 
@@ -53,7 +55,7 @@ func (a *announcements) added(v directive.AttachedValue) {
 		return
 	}
 	a.mu.Lock()
-	a.latest, a.heard = p, true
+	a.latest = p
 	a.mu.Unlock()
 	select {
 	case a.ready <- struct{}{}:
@@ -70,22 +72,23 @@ func (a *announcements) wait() <-chan struct{} {
 	return a.ready
 }
 
-// take returns the latest announcement.
-func (a *announcements) take() *hot_manifest.Published {
+// take returns the latest announcement if it is a build file of the
+// plugins directory for r's opener, else nil.
+func (a *announcements) take(r *run) *hot_manifest.Published {
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.latest
+	p := a.latest
+	a.mu.Unlock()
+	if p == nil || filepath.Dir(p.Path) != r.c.conf.Dir || !r.isBuildName(filepath.Base(p.Path)) {
+		return nil
+	}
+	a.heard = true
+	return p
 }
 
 // announced reports whether a compiler on the bus announces the publishes
-// into the directory.
+// of build files of the loader's kind into the directory.
 func (a *announcements) announced() bool {
-	if a == nil {
-		return false
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.heard
+	return a != nil && a.heard
 }
 
 // release removes the directive.
@@ -93,11 +96,6 @@ func (a *announcements) release() {
 	if a != nil {
 		a.ref.Release()
 	}
-}
-
-// isOurs reports whether p is a build file of the plugins directory.
-func (r *run) isOurs(p *hot_manifest.Published) bool {
-	return p != nil && filepath.Dir(p.Path) == r.c.conf.Dir && r.isBuildName(filepath.Base(p.Path))
 }
 
 // reconcileFor is reconcile, with the reload log lines saying how the

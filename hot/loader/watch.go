@@ -185,7 +185,7 @@ func (r *run) watch(ctx context.Context) error {
 		case fl := <-r.failures:
 			r.rollback(ctx, fl)
 		case <-ann.wait():
-			if p := ann.take(); r.isOurs(p) {
+			if p := ann.take(r); p != nil {
 				r.le.WithField("plugin-path", p.Path).WithField("detected-by", "directive").
 					Debug("build published by a compiler on the bus: scanning now")
 				if err := r.reconcileFor(ctx, "directive"); err != nil {

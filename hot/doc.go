@@ -97,14 +97,15 @@
 //     host bus; a child that crashes is restarted with backoff.
 //   - hot/manifest (hot_manifest) records what is loaded (ids, versions,
 //     hashes, config IDs, state, last error): in code through a directive,
-//     and as a JSON file in the plugins directory.
+//     and as a JSON file in the plugins directory; and the directive by
+//     which a compiler announces each publish to the loaders on its bus.
 //
 // # Data flow
 //
 //	source edit ─▶ compiler controller (fsnotify, debounce)
 //	            ─▶ analysis ─▶ codegen + overlay modules + host pins
 //	            ─▶ go build -buildmode=plugin ─▶ atomic publish into the plugins dir
-//	loader controller (fsnotify) ─▶ preflight ─▶ plugin.Open ─▶ HotPlugin
+//	loader controller (WatchPublished on one bus, else fsnotify) ─▶ preflight ─▶ plugin.Open ─▶ HotPlugin
 //	            ─▶ resolver on the bus ─▶ old controllers stopped, new ones started
 //	            ─▶ manifest updated
 //

@@ -52,6 +52,9 @@ type Compiler struct {
 	// writeManifest writes the build manifest when publishing; nil is
 	// atomicfile.WriteFile. Tests inject failures here.
 	writeManifest func(path string, data []byte, perm os.FileMode) error
+	// onPublish, if set, is called as soon as a build is in place, before
+	// older builds are cleaned up: the controller announces it on the bus.
+	onPublish func(path string, b *hot_manifest.Build)
 }
 
 // NewCompiler validates opts and fills in defaults.
@@ -246,6 +249,9 @@ func (c *Compiler) buildFor(ctx context.Context, trigger *hot_manifest.Trigger) 
 		return nil, err
 	}
 	res.PluginPath, res.Build = out.final, m
+	if c.onPublish != nil {
+		c.onPublish(out.final, m)
+	}
 	res.Removed = c.cleanUp(b, out)
 	res.Timings.Publish = time.Since(start)
 	out.le.WithField("build-dur", res.Timings.Build.String()).Debug("published " + c.buildKind())

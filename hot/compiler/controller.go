@@ -8,6 +8,7 @@ import (
 	"github.com/aperturerobotics/controllerbus/bus"
 	"github.com/aperturerobotics/controllerbus/controller"
 	"github.com/aperturerobotics/controllerbus/directive"
+	"github.com/aperturerobotics/util/ccontainer"
 	"github.com/hotbus/hotbus/hot/compiler/analysis"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	"github.com/hotbus/hotbus/internal/logfmt"
@@ -36,15 +37,30 @@ var Version = controller.MustParseVersion("0.0.1")
 // at warn and waited for, and its return triggers a build. A failed build is
 // logged with the compiler's output and publishes nothing, so the running
 // version stays. Execute returns when its context ends.
+//
+// Each publish is announced on the bus as it happens: the controller
+// resolves hot_manifest.WatchPublished for its output directory with the
+// latest publish, so a loader of that directory on the same bus scans it
+// at once instead of waiting for the filesystem.
 type Controller struct {
 	le   *logrus.Entry
 	b    bus.Bus
 	conf *Config
+	// outDir is the output directory as WatchPublished names it.
+	outDir string
+	// published is the latest publish, for WatchPublished.
+	published *ccontainer.CContainer[*hot_manifest.Published]
 }
 
 // NewController constructs a compiler controller.
 func NewController(le *logrus.Entry, b bus.Bus, conf *Config) (*Controller, error) {
-	return &Controller{le: le, b: b, conf: conf}, nil
+	return &Controller{
+		le:        le,
+		b:         b,
+		conf:      conf,
+		outDir:    hot_manifest.CleanDir(conf.GetOutputDir()),
+		published: ccontainer.NewCContainer[*hot_manifest.Published](nil),
+	}, nil
 }
 
 // GetControllerInfo returns information about the controller.
@@ -52,9 +68,24 @@ func (c *Controller) GetControllerInfo() *controller.Info {
 	return controller.NewInfo(ControllerID, Version, ControllerDescription)
 }
 
-// HandleDirective handles no directives.
-func (c *Controller) HandleDirective(context.Context, directive.Instance) ([]directive.Resolver, error) {
+// HandleDirective resolves WatchPublished for the output directory with
+// the latest publish, replaced on each new one.
+func (c *Controller) HandleDirective(_ context.Context, di directive.Instance) ([]directive.Resolver, error) {
+	if d, ok := di.GetDirective().(hot_manifest.WatchPublished); ok && c.outDir != "" && d.WatchPublishedDir() == c.outDir {
+		return directive.R(directive.NewWatchableResolver[*hot_manifest.Published](c.published), nil)
+	}
 	return nil, nil
+}
+
+// announce is the compiler's onPublish: it hands the publish of path to
+// the resolvers of WatchPublished.
+func (c *Controller) announce(path string, b *hot_manifest.Build) {
+	c.published.SetValue(&hot_manifest.Published{
+		Path:        path,
+		BinaryID:    b.BinaryID,
+		BuildHash:   b.BuildHash,
+		PublishedAt: b.PublishedAt,
+	})
 }
 
 // Execute builds, and with watch rebuilds on change, until ctx ends.
@@ -64,6 +95,7 @@ func (c *Controller) Execute(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	comp.onPublish = c.announce
 	if !c.conf.GetWatch() {
 		c.build(ctx, comp, change{})
 		return nil

@@ -66,7 +66,9 @@
 //  6. verify: the plugin's module versions are compared with the host's,
 //     and the preflight asks whether the runtime would load it;
 //  7. publish: the plugin is written atomically into the output directory
-//     with its build manifest (hot_manifest.Build);
+//     with its build manifest (hot_manifest.Build); the controller
+//     announces it at once (hot_manifest.WatchPublished), so a loader of
+//     the directory on the same bus need not wait for fsnotify;
 //  8. clean up: older builds of the same output pattern, and units no
 //     build uses any more, are removed.
 //

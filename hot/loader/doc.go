@@ -23,7 +23,12 @@
 //  2. Scan Dir and load every build; with Watch, watch Dir with fsnotify
 //     and scan again once it has been quiet for Debounce; a build
 //     published by the compiler (renamed into place after its build
-//     manifest) is scanned after 15 ms of quiet instead.
+//     manifest) is scanned after 15 ms of quiet instead. A compiler on the
+//     same bus announces each publish (hot_manifest.WatchPublished, which
+//     the loader adds for Dir): the loader scans at once, and once a
+//     compiler has announced, fsnotify events wait the whole Debounce as
+//     a fallback. A scan loads only files whose stamp changed, so a
+//     publish seen both ways loads once.
 //  3. For each new or changed file: security checks (a symlink out of Dir
 //     is refused unless AllowExternalSymlinks), a copy under a unique name
 //     in the private directory with its sha256 (a new build written over a

@@ -92,6 +92,7 @@ func (r *run) load(ctx context.Context, cand candidate) {
 			swap:    time.Since(swapStart),
 			added:   time.Now(),
 			settled: r.settled,
+			by:      r.detectedBy,
 
 			startTimeout: r.c.conf.StopTimeout,
 		}

@@ -50,6 +50,9 @@ type run struct {
 	// manifest: a reload's log line waits for it, so that once it is
 	// logged the loader is done with the plugins dir.
 	settled chan struct{}
+	// detectedBy is how the change the current reconcile applies was
+	// detected, for the reload log line ("" for a plain scan).
+	detectedBy string
 }
 
 // file is what the loader knows of one plugin file.

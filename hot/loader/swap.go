@@ -245,9 +245,12 @@ type reloadSteps struct {
 	// build is the new build's manifest, with the trigger and the
 	// compiler's step times.
 	build *hot_manifest.Build
-	// detect is from the publish to the loader starting the load
-	// (fsnotify and the debounce).
+	// detect is from the publish to the loader starting the load (the
+	// compiler's announcement on the bus, or fsnotify and the debounce).
 	detect time.Duration
+	// by is how the publish was detected: "directive" (announced by a
+	// compiler on the bus), "fsnotify", or "" (a scan).
+	by string
 	// load is the checks, the copy and plugin.Open.
 	load time.Duration
 	// stop is dropping the old build: its controllers stopped.
@@ -291,6 +294,9 @@ func (s reloadSteps) log(done <-chan struct{}, le *logrus.Entry, res controller.
 		"stop-old":     logfmt.Duration(s.stop),
 		"swap":         logfmt.Duration(s.swap),
 		"start":        logfmt.Duration(running.Sub(s.added)),
+	}
+	if s.by != "" {
+		fields["detected-by"] = s.by
 	}
 	if t := s.build.Timings; t != nil {
 		fields["analysis"] = logfmt.Duration(t.Analysis)

@@ -137,6 +137,9 @@ func (r *run) watch(ctx context.Context) error {
 		r.watchErr = ""
 		r.le.Info("watching the plugins dir again")
 	}
+	// A compiler on the bus announces its publishes (published.go).
+	ann := r.announcements()
+	defer ann.release()
 	debounce := time.NewTimer(r.c.conf.Debounce)
 	debounce.Stop()
 	if err := r.reconcile(ctx); err != nil {
@@ -160,7 +163,7 @@ func (r *run) watch(ctx context.Context) error {
 			if ev.Name == r.c.conf.Dir && ev.Has(fsnotify.Remove|fsnotify.Rename) {
 				return errDirGone
 			}
-			if r.published(ev) {
+			if !ann.announced() && r.published(ev) {
 				// Complete by construction: no need to wait the
 				// debounce, only for the compiler's removal of older
 				// builds right after the publish.
@@ -187,12 +190,20 @@ func (r *run) watch(ctx context.Context) error {
 			r.rollback(ctx, fl)
 		case ev := <-r.processEvents:
 			r.processChanged(ctx, ev)
+		case <-ann.wait():
+			if p := ann.take(r); p != nil {
+				r.le.WithField("plugin-path", p.Path).WithField("detected-by", "directive").
+					Debug("build published by a compiler on the bus: scanning now")
+				if err := r.reconcileFor(ctx, "directive"); err != nil {
+					debounce.Reset(dirPollInterval)
+				}
+			}
 		case <-debounce.C:
 			quick = false
 			if _, err := os.Stat(r.c.conf.Dir); err != nil {
 				return errDirGone
 			}
-			if err := r.reconcile(ctx); err != nil {
+			if err := r.reconcileFor(ctx, "fsnotify"); err != nil {
 				debounce.Reset(dirPollInterval)
 			}
 		}

@@ -9,4 +9,9 @@
 // into the plugins directory ([FileName], atomically, after every change;
 // read it with [ReadFile]) and resolves the [WatchManifest] directive with
 // it, so any controller can watch it change.
+//
+// [WatchPublished] is the other way round: a compiler on the bus resolves
+// it with each build it publishes into its output directory ([Published]),
+// so a loader of that directory on the same bus scans it at once instead
+// of waiting for the filesystem.
 package hot_manifest

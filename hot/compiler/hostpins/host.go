@@ -59,7 +59,9 @@ func checkBuildable(h *Host) error {
 // linked with -w after the host's own -ldflags: no DWARF, which makes the
 // link faster and the file smaller; the runtime's line tables stay, so a
 // panic still prints file:line, and the package fingerprints preflight
-// compares don't depend on it.
+// compares don't depend on it. Not -s: the runtime does without the
+// symbol table, but preflight reads the plugin path from it
+// (BENCHMARKS.md, "What else can go from the link").
 func PluginFlags(h *Host, keepDebugInfo bool) []string {
 	extra := []string{"-tags=" + hot_plugin.BuildTag}
 	if !keepDebugInfo {

@@ -5,6 +5,7 @@ go 1.25.0
 require (
 	github.com/aperturerobotics/controllerbus v0.53.4
 	github.com/aperturerobotics/protobuf-go-lite v0.14.0
+	github.com/aperturerobotics/util v1.34.7
 	github.com/fsnotify/fsnotify v1.9.0
 	github.com/ghodss/yaml v1.0.0
 	github.com/hashicorp/go-hclog v1.6.3
@@ -19,7 +20,6 @@ require (
 
 require (
 	github.com/aperturerobotics/json-iterator-lite v1.1.0 // indirect
-	github.com/aperturerobotics/util v1.34.7 // indirect
 	github.com/fatih/color v1.13.0 // indirect
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/hashicorp/yamux v0.1.2 // indirect

@@ -15,6 +15,7 @@ import (
 	"github.com/aperturerobotics/controllerbus/core"
 	hot_compiler "github.com/hotbus/hotbus/hot/compiler"
 	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
+	"github.com/hotbus/hotbus/internal/testutil"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/tools/txtar"
 )
@@ -25,40 +26,10 @@ const repoRoot = "../.."
 // boilerplatePkg is controllerbus's example controller, from the module cache.
 const boilerplatePkg = "github.com/aperturerobotics/controllerbus/example/boilerplate/controller"
 
-// testLogger returns a logger that writes to the test log.
+// testLogger returns a debug logger that writes to the test log.
 func testLogger(t testing.TB) *logrus.Entry {
 	t.Helper()
-	l := logrus.New()
-	l.SetLevel(logrus.DebugLevel)
-	w := &testWriter{t: t}
-	t.Cleanup(w.stop)
-	l.Out = w
-	return logrus.NewEntry(l)
-}
-
-// testWriter writes log lines to t.Log until the test ends; controllers
-// still stopping after that are dropped.
-type testWriter struct {
-	mu   sync.Mutex
-	t    testing.TB
-	done bool
-}
-
-// Write logs p.
-func (w *testWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.done {
-		w.t.Log(strings.TrimRight(string(p), "\n"))
-	}
-	return len(p), nil
-}
-
-// stop drops later writes.
-func (w *testWriter) stop() {
-	w.mu.Lock()
-	w.done = true
-	w.mu.Unlock()
+	return testutil.Logger(testutil.LogWriter(t))
 }
 
 // expandFixture writes testdata/<name>.txtar into a temp dir, with the

@@ -1,7 +1,6 @@
 package hot_ipc_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	hot_ipc "github.com/hotbus/hotbus/hot/ipc"
+	"github.com/hotbus/hotbus/internal/testutil"
 	"github.com/sirupsen/logrus"
 )
 
@@ -55,14 +55,8 @@ type host struct {
 func newHost(t *testing.T) *host {
 	t.Helper()
 	path, sum := buildChild(t)
-	log := logrus.New()
-	log.SetLevel(logrus.DebugLevel)
-	tw := &testWriter{t: t}
-	t.Cleanup(tw.stop)
-	log.Out = tw
 	hook := &logHook{}
-	log.AddHook(hook)
-	f := &host{path: path, sum: sum, hook: hook, le: logrus.NewEntry(log), socketDir: t.TempDir()}
+	f := &host{path: path, sum: sum, hook: hook, le: testutil.Logger(testutil.LogWriter(t), hook), socketDir: t.TempDir()}
 	t.Cleanup(func() {
 		if entries, _ := os.ReadDir(f.socketDir); len(entries) != 0 {
 			t.Errorf("socket dir not cleaned up: %v", entries)
@@ -198,31 +192,6 @@ func fieldsMatch(data logrus.Fields, want map[string]string) bool {
 		}
 	}
 	return true
-}
-
-// testWriter writes log output to the test log.
-type testWriter struct {
-	t       *testing.T
-	mu      sync.Mutex
-	stopped bool
-}
-
-// stop drops later writes (the test is over).
-func (w *testWriter) stop() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.stopped = true
-}
-
-// Write logs p.
-func (w *testWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.stopped {
-		return len(p), nil
-	}
-	w.t.Log(string(bytes.TrimRight(p, "\n")))
-	return len(p), nil
 }
 
 // index returns the position of the first entry with message msg and

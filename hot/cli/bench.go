@@ -19,8 +19,10 @@ a temp module: (a) the go build -buildmode=plugin floor after a one-line
 edit, (b) hotbus's reload from the write to the new controller's Execute in
 a live host in this process, (c) a rebuild and restart of a static host,
 (d) cold first builds with an empty GOCACHE, (e) RSS and goroutines after 1,
-10 and 50 reloads, and the no-op save. Prints progress, then a table; writes
-JSON.
+10 and 50 reloads, and the no-op save; and the same edit in process mode
+(target: process with hotbus/loader/process): its reload against its own
+floor (a go build of the child), the host's RSS and goroutines over the
+reloads, and the children left. Prints progress, then a table; writes JSON.
 
 Scenarios: demo (the hot-demo's demo package), service (a controller using
 gRPC, x/net and protobuf, in a 30 MB host that warms a cache for 1 s at

@@ -51,10 +51,14 @@ func runCompile(ctx context.Context, env *Env, cmd *cli.Command) error {
 		return err
 	}
 	le := env.Logger.WithField("plugin-path", res.PluginPath).WithField("build-hash", res.Build.BuildHash)
+	kind := "plugin"
+	if opts.Target == hot_compiler.TargetProcess {
+		kind = "child executable"
+	}
 	if res.Unchanged {
-		le.Info("plugin is up to date")
+		le.Info(kind + " is up to date")
 	} else {
-		le.WithField("build-dur", res.Timings.Build.String()).Info("plugin published")
+		le.WithField("build-dur", res.Timings.Build.String()).Info(kind + " published")
 	}
 	if res.CodegenDir != "" {
 		le.WithField("codegen-dir", res.CodegenDir).Info("build tree kept")

@@ -197,13 +197,13 @@ func (c *Controller) build(ctx context.Context, comp *Compiler, trigger change) 
 		"publish":        logfmt.Duration(res.Timings.Publish),
 	})
 	if trigger.path == "" {
-		le.Info("plugin published")
+		le.Info(comp.buildKind() + " published")
 		return
 	}
 	// The loader logs the reload, with these timings, once the new code runs.
 	le.WithField("changed-path", trigger.path).
 		WithField("since-change", logfmt.Duration(time.Since(trigger.at))).
-		Debug("plugin published")
+		Debug(comp.buildKind() + " published")
 }
 
 // Close releases nothing: Execute cleans up before it returns.

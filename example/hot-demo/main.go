@@ -127,11 +127,11 @@ func run() error {
 	}
 
 	if *watch {
-		le.Info("the demo controller runs from a plugin. Edit Greeting in example/hot-demo/demo/controller.go and save: it reloads. Ctrl-C to stop.")
+		le.Infof("the demo controller runs from a %s. Edit Greeting in example/hot-demo/demo/controller.go and save: it reloads. Ctrl-C to stop.", buildKind(*isolated))
 		<-ctx.Done()
 		return nil
 	}
-	le.Infof("both controllers ran from the plugin; exiting in %s", *linger)
+	le.Infof("both controllers ran from the %s; exiting in %s", buildKind(*isolated), *linger)
 	select {
 	case <-ctx.Done():
 	case <-time.After(*linger):
@@ -200,4 +200,13 @@ func waitForControllers(ctx context.Context, b bus.Bus, failed *errorHook, ids .
 		case <-ch:
 		}
 	}
+}
+
+// buildKind names what the demo's controllers run from: a plugin, or with
+// --isolated a child executable.
+func buildKind(isolated bool) string {
+	if isolated {
+		return "child executable"
+	}
+	return "plugin"
 }

@@ -35,6 +35,7 @@ func TestLiveReloadProcessMode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds child executables")
 	}
+	testutil.DownloadModules(t, repoRoot)
 	tmp := isolateTempDir(t)
 	// Runs after the host stopped (cleanups run last first).
 	t.Cleanup(func() { assertNothingLeft(t, tmp) })

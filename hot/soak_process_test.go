@@ -27,6 +27,7 @@ const processSoakRSSSlackKB = 10 * 1024
 // of an old build is alive, and the goroutines are where they were after
 // the first reload.
 func TestSoakProcessMode(t *testing.T) {
+	testutil.DownloadModules(t, repoRoot)
 	if os.Getenv("HOTBUS_SOAK") == "" {
 		t.Skip("set HOTBUS_SOAK=1 to run the soak of 50 reloads in process mode")
 	}

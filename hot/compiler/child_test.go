@@ -18,6 +18,7 @@ import (
 	"github.com/hotbus/hotbus/hot/compiler/analysis"
 	hot_ipc "github.com/hotbus/hotbus/hot/ipc"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
+	"github.com/hotbus/hotbus/internal/testutil"
 )
 
 // childFixture expands testdata/child.txtar with github.com/hotbus/hotbus
@@ -135,6 +136,7 @@ func TestProcessTargetBuildsAChild(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go build")
 	}
+	testutil.DownloadModules(t, repoRoot)
 	dir := childFixture(t, repoRoot)
 	app := filepath.Join(dir, "app")
 	before := readTree(t, app)
@@ -250,6 +252,7 @@ func TestProcessTargetRunsAnEditedHostPackage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go build")
 	}
+	testutil.DownloadModules(t, repoRoot)
 	hostSrc := t.TempDir()
 	for _, f := range []string{"go.mod", "go.sum"} {
 		copyFile(t, filepath.Join(repoRoot, f), filepath.Join(hostSrc, f))
@@ -294,6 +297,7 @@ func TestProcessTargetCompileErrorPublishesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go build")
 	}
+	testutil.DownloadModules(t, repoRoot)
 	dir := childFixture(t, repoRoot)
 	opts := childOptions(t, dir)
 	c, err := hot_compiler.NewCompiler(opts)
@@ -350,6 +354,7 @@ func TestProcessTargetNeedsHotbusInTheModule(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go build")
 	}
+	testutil.DownloadModules(t, repoRoot)
 	dir := expandFixture(t, "fixture")
 	c, err := hot_compiler.NewCompiler(hot_compiler.Options{
 		Target:     hot_compiler.TargetProcess,
@@ -384,6 +389,7 @@ func TestProcessTargetInAWorkspace(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go build")
 	}
+	testutil.DownloadModules(t, repoRoot)
 	dir := childFixture(t, repoRoot)
 	if err := os.WriteFile(filepath.Join(dir, "go.work"), []byte("go 1.25.0\n\nuse (\n\t./app\n\t./lib\n)\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -411,6 +417,7 @@ func TestProcessTargetInAWorkspace(t *testing.T) {
 // factory, the overlay puts it into the user's module root, and the
 // module's go.mod is copied, not written.
 func TestProcessTargetCodegen(t *testing.T) {
+	testutil.DownloadModules(t, repoRoot)
 	dir := childFixture(t, repoRoot)
 	opts := childOptions(t, dir)
 	c, err := hot_compiler.NewCompiler(opts)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hotbus/hotbus/internal/testutil"
 )
 
 // TestBenchRunsOnce runs the demo scenario once, to keep the bench
@@ -14,6 +16,7 @@ func TestBenchRunsOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds Go plugins")
 	}
+	testutil.DownloadModules(t, repoRoot)
 	// The loader makes its private directory in the system temp dir.
 	sysTmp := t.TempDir()
 	t.Setenv("TMPDIR", sysTmp)

@@ -9,6 +9,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/hotbus/hotbus/internal/testutil"
 )
 
 // TestProcessModeMeasured measures process mode for the demo scenario
@@ -19,6 +21,7 @@ func TestProcessModeMeasured(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds child executables")
 	}
+	testutil.DownloadModules(t, repoRoot)
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	repo := repoRoot

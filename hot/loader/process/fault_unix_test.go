@@ -13,6 +13,7 @@ import (
 
 	hot_loader_process "github.com/hotbus/hotbus/hot/loader/process"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
+	"github.com/hotbus/hotbus/internal/testutil"
 )
 
 // fastRestarts makes restarts quick enough for tests, with the doubling
@@ -89,7 +90,7 @@ func TestChildKilledIsRestarted(t *testing.T) {
 // controller (bystander) never stopped.
 func assertRunning(t *testing.T, tb *testBus, pid int) {
 	t.Helper()
-	if !alive(pid) {
+	if !testutil.Alive(pid) {
 		t.Errorf("the other child %d was stopped", pid)
 	}
 	for _, line := range strings.Split(tb.logs.String(), "\n") {
@@ -144,7 +145,7 @@ func TestHandshakeHangKilled(t *testing.T) {
 	if !strings.Contains(rec.Error, "no handshake within 1s") || !strings.Contains(rec.Error, "the process was killed") {
 		t.Errorf("error: %q, want no handshake within 1s, killed", rec.Error)
 	}
-	if pids := childPIDs(); len(pids) != 0 {
+	if pids := testutil.ChildPIDs(); len(pids) != 0 {
 		t.Errorf("child processes left: %v", pids)
 	}
 }
@@ -172,7 +173,7 @@ func TestSecurityRefusals(t *testing.T) {
 	if rec := mw.waitState(t, link, hot_manifest.StateFailed); !strings.Contains(rec.Error, "outside the plugins dir") {
 		t.Errorf("symlink out: %q", rec.Error)
 	}
-	if pids := childPIDs(); len(pids) != 0 {
+	if pids := testutil.ChildPIDs(); len(pids) != 0 {
 		t.Errorf("child processes started: %v", pids)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -216,43 +215,7 @@ func (m *manifests) waitState(t *testing.T, path string, state hot_manifest.Stat
 // reads /proc; nothing to read elsewhere).
 func assertNoChildren(t *testing.T) {
 	t.Helper()
-	for _, pid := range childPIDs() {
+	for _, pid := range testutil.ChildPIDs() {
 		t.Errorf("child process %d left running", pid)
 	}
-}
-
-// childPIDs lists this process's child processes (Linux: /proc).
-func childPIDs() []int {
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
-	me := strconv.Itoa(os.Getpid())
-	var pids []int
-	for _, p := range stats {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...: comm may hold spaces, cut after ')'.
-		s := string(data)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		fields := strings.Fields(s[i+1:])
-		if len(fields) > 1 && fields[1] == me && fields[0] != "Z" {
-			pid, _ := strconv.Atoi(strings.Fields(s)[0])
-			pids = append(pids, pid)
-		}
-	}
-	return pids
-}
-
-// alive reports whether process pid exists and is not a zombie (Linux).
-func alive(pid int) bool {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	return i >= 0 && !strings.HasPrefix(strings.TrimSpace(s[i+1:]), "Z")
 }

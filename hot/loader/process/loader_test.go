@@ -11,12 +11,13 @@ import (
 	hot_loader_process "github.com/hotbus/hotbus/hot/loader/process"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	"github.com/hotbus/hotbus/internal/atomicfile"
+	"github.com/hotbus/hotbus/internal/testutil"
 )
 
 // onlyChild returns the PID of this process's single child process.
 func onlyChild(t *testing.T) int {
 	t.Helper()
-	pids := childPIDs()
+	pids := testutil.ChildPIDs()
 	if len(pids) != 1 {
 		t.Fatalf("child processes: %v, want exactly one", pids)
 	}
@@ -76,7 +77,7 @@ func TestReloadSwapsChild(t *testing.T) {
 	// ran in the new one, and then the old child was stopped.
 	tb.logs.WaitLine(t, waitTimeout, "fixture stopped", "fixture-name=carried", "pid="+strconv.Itoa(old))
 	tb.logs.WaitLine(t, waitTimeout, "child stopped", "pid="+strconv.Itoa(old))
-	if alive(old) {
+	if testutil.Alive(old) {
 		t.Errorf("the old child %d is still running", old)
 	}
 	now := onlyChild(t)

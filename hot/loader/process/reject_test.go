@@ -9,6 +9,7 @@ import (
 
 	hot_loader_process "github.com/hotbus/hotbus/hot/loader/process"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
+	"github.com/hotbus/hotbus/internal/testutil"
 )
 
 // TestConfigRejectedByChild applies configs the child refuses: one that
@@ -32,7 +33,7 @@ func TestConfigRejectedByChild(t *testing.T) {
 	tb.apply(t, "bad-field:\n  id: hotbus/ipc/fixture\n  config: {name: x, count: not-a-number}\n")
 	tb.logs.WaitLine(t, waitTimeout, "level=error", "config-id=hotbus/ipc/fixture",
 		"config does not decode (field count)")
-	if pids := childPIDs(); len(pids) != 1 {
+	if pids := testutil.ChildPIDs(); len(pids) != 1 {
 		t.Errorf("child processes: %v, want the one child still running", pids)
 	}
 }
@@ -87,7 +88,7 @@ func TestRollbackToOldChild(t *testing.T) {
 	tb.logs.WaitLine(t, waitTimeout, "level=error", "config-id=hotbus/ipc/fixture", "count: must be 0 in this build")
 	// The controller runs in the old child again (its second start there).
 	waitCount(t, tb, 2, "fixture running", "fixture-name=kept", "pid="+strconv.Itoa(old))
-	if !alive(old) {
+	if !testutil.Alive(old) {
 		t.Errorf("the old child %d is gone", old)
 	}
 }

@@ -95,15 +95,20 @@ func (o *fakeOpener) waitReleased(t *testing.T, want ...string) {
 	}
 }
 
-// writeBuild writes a fake build file name into dir, dated at, so that
-// builds are ordered whatever the file system's timestamp granularity.
+// writeBuild publishes a fake build file name into dir, dated at, so that
+// builds are ordered whatever the file system's timestamp granularity. It
+// is written beside, dated, then renamed into place, as the compiler
+// publishes: a scan never sees it undated.
 func writeBuild(t *testing.T, dir, name, content string, at time.Time) {
 	t.Helper()
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+	tmp := filepath.Join(dir, "."+name+".tmp")
+	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Chtimes(path, at, at); err != nil {
+	if err := os.Chtimes(tmp, at, at); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"time"
 
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
@@ -48,7 +49,9 @@ func (r *run) load(ctx context.Context, cand candidate) {
 		r.failWith(f, rec, err)
 		return
 	}
-	r.opened[bd] = true
+	if !slices.Contains(r.opened, bd) {
+		r.opened = append(r.opened, bd)
+	}
 	if reused {
 		// This build was opened before in this process (the file came
 		// back, is a copy of another, or another loader opened it): the

@@ -207,7 +207,6 @@ func (l *Loader) newRun(op Opener) (*run, error) {
 		files:   make(map[string]*file),
 		active:  make(map[string]*live),
 		stopped: make(map[string]time.Duration),
-		opened:  make(map[Build]bool),
 		// A few are enough: the first failure of a build drops it.
 		failures:      make(chan failure, 8),
 		processEvents: make(chan processEvent),

@@ -43,9 +43,10 @@ type run struct {
 	// processEvents are changes of ProcessBuilds on the bus (see
 	// watchProcess).
 	processEvents chan processEvent
-	// opened are the builds op opened in this run and not yet released
-	// (see releaseUnused).
-	opened map[Build]bool
+	// opened are the builds op opened in this run and not yet released,
+	// oldest first, so that they are released in a predictable order (see
+	// releaseUnused).
+	opened []Build
 	// settled is closed when the current reconcile has published the
 	// manifest: a reload's log line waits for it, so that once it is
 	// logged the loader is done with the plugins dir.

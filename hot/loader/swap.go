@@ -153,7 +153,8 @@ func (r *run) drop(l *live) {
 
 // releaseUnused releases the builds opened in this run that can't go on
 // the bus again: neither on the bus nor the build one there would roll
-// back to. At the end of the run (active is empty) it releases them all.
+// back to, oldest first. At the end of the run (active is empty) it
+// releases them all.
 func (r *run) releaseUnused() {
 	keep := make(map[Build]bool)
 	for _, l := range r.active {
@@ -162,11 +163,15 @@ func (r *run) releaseUnused() {
 			keep[l.prev.build] = true
 		}
 	}
-	for bd := range r.opened {
+	var release []Build
+	r.opened = slices.DeleteFunc(r.opened, func(bd Build) bool {
 		if keep[bd] {
-			continue
+			return false
 		}
-		delete(r.opened, bd)
+		release = append(release, bd)
+		return true
+	})
+	for _, bd := range release {
 		var err error
 		if perr := recoverCall(func() { err = bd.Release() }); perr != nil {
 			err = perr

@@ -32,7 +32,7 @@ func (r *run) load(ctx context.Context, cand candidate) {
 	if sum == prev.FileSHA256 && prev.State != hot_manifest.StateRemoved {
 		// Same content (touched, or copied again): nothing to do.
 		_ = os.Remove(copyPath)
-		le.Debug("plugin file unchanged")
+		le.Debug(r.noun + " file unchanged")
 		return
 	}
 	rec := hot_manifest.Plugin{Path: cand.path, FileSHA256: sum, Mode: r.op.Mode()}
@@ -57,7 +57,7 @@ func (r *run) load(ctx context.Context, cand candidate) {
 		// back, is a copy of another, or another loader opened it): the
 		// runtime can't open it again, and needn't.
 		_ = os.Remove(copyPath)
-		le.Debug("plugin build opened before: using it again")
+		le.Debug(r.noun + " opened before: using it again")
 	}
 	rec.BinaryID, rec.BinaryVersion = bd.BinaryID(), bd.BinaryVersion()
 	le = le.WithField("binary-id", rec.BinaryID).WithField("binary-version", rec.BinaryVersion)
@@ -65,7 +65,7 @@ func (r *run) load(ctx context.Context, cand candidate) {
 	if cur := r.active[rec.BinaryID]; cur != nil && cur.path != cand.path && cur.mtime.After(cand.stamp.mtime) {
 		rec.State = hot_manifest.StateSuperseded
 		f.record = rec
-		le.WithField("newer-path", cur.path).Info("plugin is older than the loaded build of its binary ID: not loaded")
+		le.WithField("newer-path", cur.path).Info(r.noun + " is older than the loaded build of its binary ID: not loaded")
 		return
 	}
 	swapStart := time.Now()
@@ -100,11 +100,11 @@ func (r *run) load(ctx context.Context, cand candidate) {
 			startTimeout: r.c.conf.StopTimeout,
 		}
 		go steps.log(l.done, le, l.res)
-		le.Debug("plugin loaded")
+		le.Debug(r.noun + " loaded")
 	case l.prev != nil:
 		le.Info("reloaded: the new build replaced the old one")
 	default:
-		le.Info("plugin loaded")
+		le.Info(r.noun + " loaded")
 	}
 }
 
@@ -116,7 +116,7 @@ func (r *run) fail(f *file, err error) {
 // failWith records a failed build of f. If a build from this path is still
 // running, its record stays, with the error of the new one.
 func (r *run) failWith(f *file, rec hot_manifest.Plugin, err error) {
-	r.le.WithField("plugin-path", f.path).WithError(err).Error("plugin not loaded")
+	r.le.WithField("plugin-path", f.path).WithError(err).Error(r.noun + " not loaded")
 	if f.live != nil {
 		f.record.Error = "a new build of this file was not loaded, the previous one keeps running: " + err.Error()
 		return
@@ -136,28 +136,28 @@ func (r *run) copyBuild(path string) (string, string, error) {
 	}
 	// Not blocking on a FIFO named like a plugin, refusing anything but a
 	// regular file.
-	src, st, err := hot_manifest.OpenRegular(real, "plugin")
+	src, st, err := hot_manifest.OpenRegular(real, r.noun)
 	if err != nil {
 		if errors.Is(err, fs.ErrPermission) {
-			return "", "", fmt.Errorf("open plugin %s: %w: make it readable by the user this process runs as (chmod u+r)", path, err)
+			return "", "", fmt.Errorf("open %s %s: %w: make it readable by the user this process runs as (chmod u+r)", r.noun, path, err)
 		}
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
-			return "", "", fmt.Errorf("open plugin %s: %w", path, err)
+			return "", "", fmt.Errorf("open %s %s: %w", r.noun, path, err)
 		}
 		if real != path {
-			return "", "", fmt.Errorf("plugin %s: %w", path, err)
+			return "", "", fmt.Errorf("%s %s: %w", r.noun, path, err)
 		}
 		return "", "", err
 	}
 	defer src.Close()
-	if err := r.c.checkPerms(path, "plugin", st); err != nil {
+	if err := r.c.checkPerms(path, r.noun, st); err != nil {
 		return "", "", err
 	}
 	dstPath := r.copyPath(path)
 	dst, err := os.OpenFile(dstPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o500)
 	if err != nil {
-		return "", "", fmt.Errorf("copy plugin %s: %w", path, err)
+		return "", "", fmt.Errorf("copy %s %s: %w", r.noun, path, err)
 	}
 	h := sha256.New()
 	_, err = io.Copy(io.MultiWriter(dst, h), src)
@@ -166,7 +166,7 @@ func (r *run) copyBuild(path string) (string, string, error) {
 	}
 	if err != nil {
 		_ = os.Remove(dstPath)
-		return "", "", fmt.Errorf("copy plugin %s to %s: %w", path, dstPath, err)
+		return "", "", fmt.Errorf("copy %s %s to %s: %w", r.noun, path, dstPath, err)
 	}
 	return dstPath, hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -202,6 +202,7 @@ func (l *Loader) newRun(op Opener) (*run, error) {
 	return &run{
 		c:       l,
 		op:      op,
+		noun:    buildNoun(op.Mode()),
 		le:      l.le,
 		tmpDir:  tmp,
 		files:   make(map[string]*file),
@@ -217,4 +218,13 @@ func (l *Loader) newRun(op Opener) (*run, error) {
 func (r *run) copyPath(path string) string {
 	r.seq++
 	return filepath.Join(r.tmpDir, fmt.Sprintf("%04d-%s", r.seq, filepath.Base(path)))
+}
+
+// buildNoun is what logs and errors call a build of mode: a Go plugin in
+// process, a child executable in process mode.
+func buildNoun(mode hot_manifest.Mode) string {
+	if mode == hot_manifest.ModeProcess {
+		return "child executable"
+	}
+	return "plugin"
 }

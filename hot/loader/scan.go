@@ -21,7 +21,10 @@ import (
 type run struct {
 	c  *Loader
 	op Opener
-	le *logrus.Entry
+	// noun names op's builds in logs and errors: "plugin" or "child
+	// executable" (see buildNoun).
+	noun string
+	le   *logrus.Entry
 	// tmpDir is the private directory for the copies the loader opens.
 	tmpDir string
 	seq    int

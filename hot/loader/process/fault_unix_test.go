@@ -128,7 +128,7 @@ func TestExitInInitNotLoaded(t *testing.T) {
 			t.Errorf("error %q does not say %q", rec.Error, want)
 		}
 	}
-	tb.logs.WaitLine(t, waitTimeout, "level=error", "plugin not loaded", "exit status 3")
+	tb.logs.WaitLine(t, waitTimeout, "level=error", "child executable not loaded", "exit status 3")
 	assertRunning(t, tb, otherPID)
 }
 

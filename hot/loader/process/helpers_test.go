@@ -48,15 +48,20 @@ func buildChildID(t *testing.T, binaryID, version, mode string) string {
 	return out
 }
 
-// publish copies a built child to dir/name atomically (temp file and
-// rename, as the compiler publishes), mode 0755, dated at.
+// publish copies a built child to dir/name atomically, mode 0755, dated
+// at: copied beside, dated, then renamed into place, as the compiler
+// publishes, so that a scan never sees it undated.
 func publish(t *testing.T, built, dir, name string, at time.Time) string {
 	t.Helper()
 	dst := filepath.Join(dir, name)
-	if err := atomicfile.Copy(dst, built, 0o755); err != nil {
+	tmp := filepath.Join(dir, "."+name+".tmp")
+	if err := atomicfile.Copy(tmp, built, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Chtimes(dst, at, at); err != nil {
+	if err := os.Chtimes(tmp, at, at); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
 		t.Fatal(err)
 	}
 	return dst

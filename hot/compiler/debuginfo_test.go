@@ -17,7 +17,7 @@ import (
 // TestPluginWithoutDebugInfo builds a hot package whose controller panics
 // in Execute. By default the plugin is linked with -w: it has no DWARF,
 // preflight accepts it, and the recovered panic's stack still names the
-// user's file and the line of the panic. With KeepDebugInfo the plugin
+// user's file (its path, not the copy's) and the line of the panic. With KeepDebugInfo the plugin
 // keeps its DWARF.
 func TestPluginWithoutDebugInfo(t *testing.T) {
 	if testing.Short() {
@@ -32,7 +32,9 @@ func TestPluginWithoutDebugInfo(t *testing.T) {
 	if i < 0 {
 		t.Fatal("the fixture has no panic line")
 	}
-	where := fmt.Sprintf("boom.go:%d", strings.Count(string(src[:i]), "\n")+1)
+	// The user's own file, not the per-build copy the plugin is compiled
+	// from (the copy starts with a //line directive naming it).
+	where := fmt.Sprintf("%s:%d", filepath.Join(dir, "app", "boom", "boom.go"), strings.Count(string(src[:i]), "\n")+1)
 	opts := hot_compiler.Options{
 		WorkDir:    filepath.Join(dir, "app"),
 		Packages:   []string{"./boom"},

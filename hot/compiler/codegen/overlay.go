@@ -267,8 +267,12 @@ func copyPackage(p *analysis.HotPackage, dst string, rename func(string) (string
 			return fmt.Errorf("copy hot package %s: %w", p.ImportPath, err)
 		}
 		if strings.HasSuffix(src, ".go") {
-			if data, err = rewriteImports(src, data, rename); err != nil {
+			var cgo bool
+			if data, cgo, err = rewriteImports(src, data, rename); err != nil {
 				return fmt.Errorf("copy hot package %s: %w", p.ImportPath, err)
+			}
+			if !cgo {
+				data = withLineDirective(src, data)
 			}
 		}
 		if err := WriteFile(out, data); err != nil {
@@ -282,13 +286,14 @@ func copyPackage(p *analysis.HotPackage, dst string, rename func(string) (string
 }
 
 // rewriteImports returns src with every import path for which rename
-// returns true replaced. Only the import path literals change: line
-// numbers and every other byte stay as they were.
-func rewriteImports(filename string, src []byte, rename func(string) (string, bool)) ([]byte, error) {
+// returns true replaced, and whether the file imports "C" (cgo). Only the
+// import path literals change: line numbers and every other byte stay as
+// they were.
+func rewriteImports(filename string, src []byte, rename func(string) (string, bool)) (out []byte, cgo bool, err error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, filename, src, parser.ImportsOnly|parser.ParseComments)
 	if err != nil {
-		return nil, fmt.Errorf("rewrite imports of %s: %w", filename, err)
+		return nil, false, fmt.Errorf("rewrite imports of %s: %w", filename, err)
 	}
 	type edit struct {
 		start, end int
@@ -300,6 +305,7 @@ func rewriteImports(filename string, src []byte, rename func(string) (string, bo
 		if err != nil {
 			continue
 		}
+		cgo = cgo || path == "C"
 		to, ok := rename(path)
 		if !ok {
 			continue
@@ -308,7 +314,7 @@ func rewriteImports(filename string, src []byte, rename func(string) (string, bo
 		edits = append(edits, edit{start, start + len(imp.Path.Value), strconv.Quote(to)})
 	}
 	if len(edits) == 0 {
-		return src, nil
+		return src, cgo, nil
 	}
 	var b bytes.Buffer
 	last := 0
@@ -318,7 +324,22 @@ func rewriteImports(filename string, src []byte, rename func(string) (string, bo
 		last = e.end
 	}
 	b.Write(src[last:])
-	return b.Bytes(), nil
+	return b.Bytes(), cgo, nil
+}
+
+// withLineDirective returns the copy data of the Go file orig with a
+// //line directive in front that names orig: the compiler then records
+// the user's file, not the copy, in the plugin's line tables, so a panic's
+// stack, runtime.Caller and a debugger name the file the user edits, with
+// its lines and columns. cgo files are left alone (cgo writes its own
+// directives), and so is a path a directive can't hold.
+func withLineDirective(orig string, data []byte) []byte {
+	if strings.ContainsAny(orig, "\r\n") {
+		return data
+	}
+	// A byte order mark is only allowed first: it goes.
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	return append([]byte("//line "+orig+":1:1\n"), data...)
 }
 
 // WriteFile writes data to path, creating its directory.

@@ -2,6 +2,11 @@ package codegen
 
 import (
 	"bytes"
+	"go/ast"
+	"go/build/constraint"
+	"go/parser"
+	"go/token"
+	"path/filepath"
 	"testing"
 
 	"github.com/hotbus/hotbus/hot/compiler/analysis"
@@ -44,7 +49,7 @@ import (
 
 var _ = fmt.Sprint(b.X, bb.Y)
 `)
-	got, err := rewriteImports("a.go", src, func(p string) (string, bool) {
+	got, cgo, err := rewriteImports("a.go", src, func(p string) (string, bool) {
 		if p == "example.com/m/b" {
 			return "hb-1/example.com/m/b", true
 		}
@@ -56,5 +61,35 @@ var _ = fmt.Sprint(b.X, bb.Y)
 	want := bytes.Replace(src, []byte(`"example.com/m/b"`), []byte(`"hb-1/example.com/m/b"`), 1)
 	if !bytes.Equal(got, want) {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	if cgo {
+		t.Error("a file without import \"C\" reported as cgo")
+	}
+	if _, cgo, err := rewriteImports("c.go", []byte("package c\n\n// #include <stdio.h>\nimport \"C\"\n"), func(string) (string, bool) { return "", false }); err != nil || !cgo {
+		t.Errorf("a file importing \"C\": cgo %v, err %v; want true, nil", cgo, err)
+	}
+}
+
+// TestLineDirectiveNamesTheUsersFile: positions in a copy, as the compiler
+// reads them, are the user's file's, with their lines and columns, build
+// constraints still hold, and a byte order mark is dropped.
+func TestLineDirectiveNamesTheUsersFile(t *testing.T) {
+	orig := filepath.Join(t.TempDir(), "src", "ctrl", "ctrl.go")
+	src := "\uFEFF//go:build !never\n\npackage ctrl\n\nfunc F() {\n\tpanic(1)\n}\n"
+	copied := withLineDirective(orig, []byte(src))
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "/codegen/copy/ctrl.go", copied, parser.ParseComments)
+	if err != nil {
+		t.Fatalf("parse the copy: %v\n%s", err, copied)
+	}
+	call := f.Decls[0].(*ast.FuncDecl).Body.List[0]
+	if got, want := fset.Position(call.Pos()).String(), orig+":6:2"; got != want {
+		t.Errorf("position of the panic in the copy: %s, want %s", got, want)
+	}
+	if !constraint.IsGoBuild(f.Comments[0].List[1].Text) {
+		t.Errorf("the copy's second comment is %q, want its //go:build line", f.Comments[0].List[1].Text)
+	}
+	if odd := "/src/x\ny.go"; !bytes.Equal(withLineDirective(odd, []byte(src)), []byte(src)) {
+		t.Errorf("a path with a newline got a directive")
 	}
 }

@@ -24,7 +24,7 @@ const HotIPCPkgPath = "github.com/hotbus/hotbus/hot/ipc"
 
 // codegenVersion changes when the generated code changes, so builds made
 // by an older compiler get another build hash.
-const codegenVersion = "hotbus-codegen-1"
+const codegenVersion = "hotbus-codegen-2"
 
 // MainSpec is the input of the generated plugin main.
 type MainSpec struct {

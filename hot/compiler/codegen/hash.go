@@ -65,10 +65,15 @@ func BuildHash(in HashInputs) (string, error) {
 }
 
 // hashPackage writes a package's own inputs to h: its identity, its
-// module's go.mod, and the name and content of each of its files.
+// directory, its module's go.mod, and the name and content of each of its
+// files. The directory is there because the copies name the user's files
+// in //line directives (withLineDirective), so the compiled code holds
+// their paths: the same sources in another directory are another build,
+// and must not share its import paths in one process.
 func hashPackage(h io.Writer, p *analysis.HotPackage) error {
 	line := hashLine(h)
 	line("package", p.ImportPath, p.Module.Path, p.Name)
+	line("dir", p.Dir)
 	if gm := analysis.GoModOf(p.Module); gm != "" {
 		if err := hashFile(h, gm); err != nil {
 			return err

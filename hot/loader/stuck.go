@@ -64,7 +64,7 @@ func (r *run) stuckExited(ctx context.Context, ex stuckExit) {
 		WithField("controller-ids", ids).
 		WithField("config-ids", configIDs).
 		WithField("after-drop", logfmt.Duration(ex.after)).
-		Infof("stuck controller exited at last: %s returned from Execute %s after the build was dropped; nothing of the build runs any more",
+		Infof("stuck controller exited at last: %s returned from Execute %s after the build was dropped; no controller of the build runs any more",
 			strings.Join(names, ", "), logfmt.Duration(ex.after))
 	f := r.files[l.path]
 	if f == nil || f.stuckBy != l {

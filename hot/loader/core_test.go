@@ -3,10 +3,13 @@ package hot_loader_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +18,7 @@ import (
 	"github.com/aperturerobotics/controllerbus/controller/resolver/static"
 	hot_loader "github.com/hotbus/hotbus/hot/loader"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
+	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
 	"github.com/hotbus/hotbus/internal/testutil"
 )
 
@@ -23,17 +27,23 @@ const waitTimeout = 30 * time.Second
 
 // fakeOpener opens "*.cbus.fake" files holding "<binary-id> <version>",
 // like a process loader would: each Open is a new build that must be
-// released. It records the releases.
+// released. It records the releases. A file holding "<binary-id> <version>
+// stuck" is a build whose one controller ignores its context (see
+// stuckResolver).
 type fakeOpener struct {
 	mu       sync.Mutex
 	released []string
 	changed  chan struct{}
+	// stuck are the resolvers of the stuck builds, by "<binary-id>
+	// <version>".
+	stuck map[string]*stuckResolver
 }
 
 // fakeBuild is a build of fakeOpener.
 type fakeBuild struct {
 	o           *fakeOpener
 	id, version string
+	stuck       bool
 	dropped     int
 }
 
@@ -45,11 +55,11 @@ func (o *fakeOpener) Open(path, copyPath, sum string) (hot_loader.Build, bool, e
 	if err != nil {
 		return nil, false, fmt.Errorf("read the copy of %s: %w", path, err)
 	}
-	id, version, ok := strings.Cut(strings.TrimSpace(string(data)), " ")
-	if !ok {
-		return nil, false, fmt.Errorf("%s: want \"<binary-id> <version>\"", path)
+	fields := strings.Fields(string(data))
+	if len(fields) < 2 || len(fields) > 3 || len(fields) == 3 && fields[2] != "stuck" {
+		return nil, false, fmt.Errorf("%s: want \"<binary-id> <version> [stuck]\"", path)
 	}
-	return &fakeBuild{o: o, id: id, version: version}, false, nil
+	return &fakeBuild{o: o, id: fields[0], version: fields[1], stuck: len(fields) == 3}, false, nil
 }
 
 func (b *fakeBuild) BinaryID() string      { return b.id }
@@ -57,7 +67,61 @@ func (b *fakeBuild) BinaryVersion() string { return b.version }
 func (b *fakeBuild) Dropped()              { b.dropped++ }
 
 func (b *fakeBuild) NewResolver(ctx context.Context, _ bus.Bus) (controller.FactoryResolver, error) {
-	return static.NewResolver(), nil
+	if !b.stuck {
+		return static.NewResolver(), nil
+	}
+	res := &stuckResolver{Resolver: static.NewResolver(), b: b, released: make(chan struct{})}
+	b.o.mu.Lock()
+	defer b.o.mu.Unlock()
+	if b.o.stuck == nil {
+		b.o.stuck = make(map[string]*stuckResolver)
+	}
+	b.o.stuck[b.id+" "+b.version] = res
+	return res, nil
+}
+
+// stuckResolver is the resolver of a stuck fake build: it tracks one
+// controller (test/stuck) that stays in Execute until release. It counts
+// the WaitStopped calls in progress.
+type stuckResolver struct {
+	*static.Resolver
+	b        *fakeBuild
+	released chan struct{}
+	waiting  atomic.Int32
+}
+
+func (r *stuckResolver) GetConfigIDs() []string     { return []string{"test/stuck"} }
+func (r *stuckResolver) Executing() <-chan struct{} { return nil }
+
+// WaitStopped returns once released, or a StuckError naming test/stuck
+// when ctx ends.
+func (r *stuckResolver) WaitStopped(ctx context.Context) error {
+	r.waiting.Add(1)
+	defer r.waiting.Add(-1)
+	select {
+	case <-r.released:
+		return nil
+	case <-ctx.Done():
+		return &hot_plugin.StuckError{
+			BinaryID:      r.b.id,
+			BinaryVersion: r.b.version,
+			Controllers:   []hot_plugin.StuckController{{ControllerID: "test/stuck", ConfigID: "test/stuck-config", Executing: true}},
+			Err:           context.Cause(ctx),
+		}
+	}
+}
+
+// stuckResolver returns the resolver of the stuck build of binary ID id
+// and version.
+func (o *fakeOpener) stuckResolver(t *testing.T, id, version string) *stuckResolver {
+	t.Helper()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	res := o.stuck[id+" "+version]
+	if res == nil {
+		t.Fatalf("no stuck build %s %s was put on the bus", id, version)
+	}
+	return res
 }
 
 func (b *fakeBuild) Release() error {
@@ -116,15 +180,22 @@ func writeBuild(t *testing.T, dir, name, content string, at time.Time) {
 // waitLoaded waits until the build file name is loaded.
 func waitLoaded(t *testing.T, l *hot_loader.Loader, dir, name string) hot_manifest.Plugin {
 	t.Helper()
+	return waitState(t, l, dir, name, hot_manifest.StateLoaded)
+}
+
+// waitState waits until the record of the build file name is in state,
+// and returns it.
+func waitState(t *testing.T, l *hot_loader.Loader, dir, name string, state hot_manifest.State) hot_manifest.Plugin {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
 	path := filepath.Join(dir, name)
 	m, err := l.WaitManifest(ctx, func(m *hot_manifest.Manifest) bool {
 		p := m.Find(path)
-		return p != nil && p.State == hot_manifest.StateLoaded
+		return p != nil && p.State == state
 	})
 	if err != nil {
-		t.Fatalf("%s not loaded: %v; manifest: %+v", name, err, l.GetManifest())
+		t.Fatalf("%s not %s: %v; manifest: %+v", name, state, err, l.GetManifest())
 	}
 	return *m.Find(path)
 }
@@ -213,3 +284,77 @@ func (c loaderController) GetControllerInfo() *controller.Info {
 }
 func (c loaderController) Execute(ctx context.Context) error { return nil }
 func (c loaderController) Close() error                      { return nil }
+
+// TestCoreStuckBuildExitingLater drops builds whose controller does not
+// stop within the stop timeout. One is removed and then lets its
+// controller go: the loader, which waited in the background, logs it at
+// info and the record, stuck until then, becomes removed with Stuck empty.
+// The other is superseded and never lets go: when the loader stops, it
+// stops waiting (Execute returns with no WaitStopped left running) and the
+// record stays stuck.
+func TestCoreStuckBuildExitingLater(t *testing.T) {
+	logs := &testutil.LogBuffer{}
+	le := testutil.Logger(io.MultiWriter(logs, testutil.LogWriter(t)))
+	tb := testutil.NewBus(t, le, waitTimeout)
+	dir := t.TempDir()
+	op := &fakeOpener{}
+	l := hot_loader.New(le, tb.Bus, hot_loader.Config{
+		LoaderID:    "test/loader/fake",
+		Dir:         dir,
+		Watch:       true,
+		Debounce:    5 * time.Millisecond,
+		StopTimeout: 20 * time.Millisecond,
+	})
+	ctx, cancel := context.WithCancel(tb.Ctx)
+	defer cancel()
+	exited := make(chan error, 1)
+	go func() { exited <- l.Execute(ctx, op) }()
+
+	const name = "test/stuck (config test/stuck-config, still in Execute)"
+	t0 := time.Now().Add(-time.Hour)
+	writeBuild(t, dir, "s-1.cbus.fake", "s 1 stuck", t0)
+	waitLoaded(t, l, dir, "s-1.cbus.fake")
+	if err := os.Remove(filepath.Join(dir, "s-1.cbus.fake")); err != nil {
+		t.Fatal(err)
+	}
+	rec := waitState(t, l, dir, "s-1.cbus.fake", hot_manifest.StateStuck)
+	if !slices.Equal(rec.Stuck, []string{name}) {
+		t.Fatalf("stuck %q, want [%q]", rec.Stuck, name)
+	}
+	close(op.stuckResolver(t, "s", "1").released)
+	rec = waitState(t, l, dir, "s-1.cbus.fake", hot_manifest.StateRemoved)
+	if len(rec.Stuck) != 0 {
+		t.Errorf("record after the stuck controller exited: stuck %q, want none", rec.Stuck)
+	}
+	logs.WaitLine(t, waitTimeout, "level=info", "stuck controller exited at last",
+		"test/stuck (config test/stuck-config) returned from Execute",
+		`controller-ids="[test/stuck]"`, `config-ids="[test/stuck-config]"`,
+		"binary-id=s", "binary-version=1", "after-drop=")
+
+	writeBuild(t, dir, "u-1.cbus.fake", "u 1 stuck", t0.Add(time.Minute))
+	waitLoaded(t, l, dir, "u-1.cbus.fake")
+	writeBuild(t, dir, "u-2.cbus.fake", "u 2", t0.Add(2*time.Minute))
+	waitLoaded(t, l, dir, "u-2.cbus.fake")
+	rec = waitState(t, l, dir, "u-1.cbus.fake", hot_manifest.StateStuck)
+	if !slices.Equal(rec.Stuck, []string{name}) {
+		t.Fatalf("stuck %q, want [%q]", rec.Stuck, name)
+	}
+	cancel()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("Execute: %v", err)
+		}
+	case <-time.After(waitTimeout):
+		t.Fatalf("the loader did not exit within %v of its context's end, with a stuck controller", waitTimeout)
+	}
+	if n := op.stuckResolver(t, "u", "1").waiting.Load(); n != 0 {
+		t.Errorf("%d waits for the stuck controller still run after the loader exited", n)
+	}
+	if p := l.GetManifest().Find(filepath.Join(dir, "u-1.cbus.fake")); p == nil || p.State != hot_manifest.StateStuck {
+		t.Errorf("record of u-1 after the loader stopped: %+v, want stuck", p)
+	}
+	if n := strings.Count(logs.String(), "exited at last"); n != 1 {
+		t.Errorf("%d lines say a stuck controller exited at last, want 1 (of s-1; u-1's never did)", n)
+	}
+}

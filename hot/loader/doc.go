@@ -48,7 +48,9 @@
 // [StopTimeout]; then [Build.Dropped]. Go can't stop a goroutine: a
 // controller that ignores its context is logged by name and recorded
 // (manifest state "stuck"), and keeps running beside the next build until
-// it returns. A build is released ([Build.Release]) once it can't go on
+// it returns; the loader waits for that in the background, as long as it
+// runs, then logs that it exited at last and clears the record (Stuck
+// emptied, the state the drop gave it: superseded, removed). A build is released ([Build.Release]) once it can't go on
 // the bus again: neither on it nor the one a rollback would put back. A
 // [ProcessBuild] (process mode) keeps a process running while it is the
 // rollback target, so it is released as soon as the build that replaced

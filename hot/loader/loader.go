@@ -140,7 +140,7 @@ func (l *Loader) Execute(ctx context.Context, op Opener) error {
 	if err != nil {
 		return err
 	}
-	defer r.close()
+	defer r.close(ctx)
 	return r.execute(ctx)
 }
 
@@ -211,6 +211,7 @@ func (l *Loader) newRun(op Opener) (*run, error) {
 		// A few are enough: the first failure of a build drops it.
 		failures:      make(chan failure, 8),
 		processEvents: make(chan processEvent),
+		stuckExits:    make(chan stuckExit),
 	}, nil
 }
 

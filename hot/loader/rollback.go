@@ -70,7 +70,7 @@ func (r *run) rollback(ctx context.Context, fl failure) {
 		WithField("binary-version", l.build.BinaryVersion()).
 		WithField("restored-path", prev.path).
 		WithField("restored-version", prevVersion)
-	r.drop(l)
+	r.drop(ctx, l)
 	if f != nil {
 		f.record.State = hot_manifest.StateRolledBack
 		f.record.Error = msg

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
@@ -46,6 +47,11 @@ type run struct {
 	// processEvents are changes of ProcessBuilds on the bus (see
 	// watchProcess).
 	processEvents chan processEvent
+	// stuckExits are dropped builds whose stuck controllers returned at
+	// last (see awaitStuck).
+	stuckExits chan stuckExit
+	// waiters counts the goroutines of awaitStuck; close waits for them.
+	waiters sync.WaitGroup
 	// opened are the builds op opened in this run and not yet released,
 	// oldest first, so that they are released in a predictable order (see
 	// releaseUnused).
@@ -66,6 +72,12 @@ type file struct {
 	record hot_manifest.Plugin
 	// live is the build from this file while it is on the bus.
 	live *live
+	// stuckBy is the dropped build whose stuck controllers record.Stuck
+	// names, nil if none.
+	stuckBy *live
+	// unstuck is the state settle gave the record, before stuck
+	// controllers made it StateStuck: the state once they return.
+	unstuck hot_manifest.State
 }
 
 // stamp identifies one version of a file: it changes when a new build is
@@ -186,7 +198,7 @@ func (r *run) reconcile(ctx context.Context) error {
 			successor[cand.build.BinaryID] = true
 		}
 	}
-	changed = r.dropRemoved(present, successor) || changed
+	changed = r.dropRemoved(ctx, present, successor) || changed
 
 	for i, cand := range todo {
 		if newer := newerBuild(todo[i+1:], cand); newer != "" {
@@ -199,7 +211,7 @@ func (r *run) reconcile(ctx context.Context) error {
 		changed = true
 	}
 	// Removed files whose successor did not replace them.
-	changed = r.dropRemoved(present, nil) || changed
+	changed = r.dropRemoved(ctx, present, nil) || changed
 	r.releaseUnused()
 	if changed {
 		r.publish(ctx, true)
@@ -209,8 +221,9 @@ func (r *run) reconcile(ctx context.Context) error {
 
 // dropRemoved drops the builds of files not present any more and records
 // them removed, except those put back by a rollback and those whose binary
-// ID is in successor. It reports whether a record changed.
-func (r *run) dropRemoved(present map[string]stamp, successor map[string]bool) bool {
+// ID is in successor. It reports whether a record changed. ctx is the
+// loader's run (see drop).
+func (r *run) dropRemoved(ctx context.Context, present map[string]stamp, successor map[string]bool) bool {
 	changed := false
 	for _, path := range slices.Sorted(maps.Keys(r.files)) {
 		f := r.files[path]
@@ -226,10 +239,10 @@ func (r *run) dropRemoved(present map[string]stamp, successor map[string]bool) b
 			}
 			r.le.WithField("plugin-path", path).WithField("binary-id", l.binaryID).
 				Info("plugin file removed, and no new build of its binary ID replaces it: stopping its controllers")
-			r.drop(l)
+			r.drop(ctx, l)
 		}
 		if f.record.State == hot_manifest.StateLoaded || f.record.State == hot_manifest.StateFailed || f.record.State == "" {
-			settle(&f.record, hot_manifest.StateRemoved)
+			settle(f, hot_manifest.StateRemoved)
 			changed = true
 		}
 	}
@@ -275,13 +288,15 @@ func (r *run) fileFor(cand candidate) *file {
 	return f
 }
 
-// close drops every plugin and deletes the private directory.
-func (r *run) close() {
+// close drops every plugin and deletes the private directory, once ctx
+// (the loader's run) has ended. A stuck controller is not waited for any
+// more: the manifest keeps it stuck. No goroutine of the run is left.
+func (r *run) close(ctx context.Context) {
 	for _, id := range slices.Sorted(maps.Keys(r.active)) {
 		l := r.active[id]
-		r.drop(l)
+		r.drop(ctx, l)
 		if f := r.files[l.path]; f != nil && f.live == nil {
-			settle(&f.record, hot_manifest.StateRemoved)
+			settle(f, hot_manifest.StateRemoved)
 			f.record.Error = "loader stopped"
 		}
 	}
@@ -291,6 +306,8 @@ func (r *run) close() {
 		r.publish(context.Background(), false)
 	}
 	r.releaseUnused()
+	// ctx has ended: the waiters for stuck controllers return.
+	r.waiters.Wait()
 	if err := os.RemoveAll(r.tmpDir); err != nil {
 		r.le.WithError(err).Warn("could not remove the private directory of plugin copies")
 	}

@@ -85,9 +85,9 @@ func (r *run) start(ctx context.Context, path string, mtime time.Time, bd Build,
 	if old := r.active[bd.BinaryID()]; old != nil {
 		r.le.WithField("plugin-path", path).WithField("old-path", old.path).
 			Debug("swapping in a new build: stopping the old build's controllers first")
-		r.drop(old)
+		r.drop(ctx, old)
 		if f := r.files[old.path]; f != nil && old.path != path {
-			settle(&f.record, hot_manifest.StateSuperseded)
+			settle(f, hot_manifest.StateSuperseded)
 		}
 		// Only one step back: the build before the old one is forgotten.
 		old.prev = nil
@@ -95,7 +95,7 @@ func (r *run) start(ctx context.Context, path string, mtime time.Time, bd Build,
 	}
 	if f := r.files[path]; f != nil && f.live != nil {
 		// The file was replaced by a build of another binary ID.
-		r.drop(f.live)
+		r.drop(ctx, f.live)
 	}
 
 	l.rc = resolver.NewController(r.le.WithField("binary-id", bd.BinaryID()), r.c.b, res)
@@ -117,7 +117,10 @@ func (r *run) start(ctx context.Context, path string, mtime time.Time, bd Build,
 // Go can't stop a goroutine: a controller whose Execute ignores its
 // context keeps running. After the timeout it is logged by name and the
 // file's record gets its name in Stuck (see settle), and the loader goes on.
-func (r *run) drop(l *live) {
+// Until ctx (the loader's run) ends, the loader waits in the background for
+// such controllers to return, and then says so and clears the record (see
+// awaitStuck).
+func (r *run) drop(ctx context.Context, l *live) {
 	le := r.le.WithField("plugin-path", l.path).WithField("binary-id", l.binaryID).
 		WithField("binary-version", l.build.BinaryVersion())
 	start := time.Now()
@@ -126,14 +129,16 @@ func (r *run) drop(l *live) {
 	l.release()
 	_ = l.rc.Close()
 	var stuck []string
-	ctx, cancel := context.WithTimeout(context.Background(), r.c.conf.StopTimeout)
-	if rel, ok := l.res.(hot_plugin.ControllerTracker); ok {
-		if err := rel.WaitStopped(ctx); err != nil {
-			stuck = r.logStuck(le, err)
+	var stuckCtrls []hot_plugin.StuckController
+	wctx, cancel := context.WithTimeout(context.Background(), r.c.conf.StopTimeout)
+	rel, tracked := l.res.(hot_plugin.ControllerTracker)
+	if tracked {
+		if err := rel.WaitStopped(wctx); err != nil {
+			stuck, stuckCtrls = r.logStuck(le, err)
 		}
 	}
 	if len(stuck) == 0 {
-		if err := r.waitExecReleased(ctx, l); err != nil {
+		if err := r.waitExecReleased(wctx, l); err != nil {
 			le.WithError(err).Warn("the dropped build's controller requests were not released in time; the next build's controllers with the same configs may not start")
 		}
 	}
@@ -147,6 +152,13 @@ func (r *run) drop(l *live) {
 	if f := r.files[l.path]; f != nil && f.live == l {
 		f.live = nil
 		f.record.Stuck = stuck
+		f.stuckBy = nil
+		if len(stuck) != 0 {
+			f.stuckBy = l
+		}
+	}
+	if len(stuck) != 0 {
+		r.awaitStuck(ctx, l, rel, stuckCtrls, start)
 	}
 	le.Debug("build dropped")
 }
@@ -214,11 +226,14 @@ func (r *run) waitExecReleased(ctx context.Context, l *live) error {
 }
 
 // logStuck logs the controllers of a dropped build that did not stop in
-// time (err from WaitStopped), by name, and returns their names.
-func (r *run) logStuck(le *logrus.Entry, err error) []string {
+// time (err from WaitStopped), by name, and returns their names and, if err
+// says which they are (a *hot_plugin.StuckError), the controllers.
+func (r *run) logStuck(le *logrus.Entry, err error) ([]string, []hot_plugin.StuckController) {
 	var names []string
+	var ctrls []hot_plugin.StuckController
 	var se *hot_plugin.StuckError
 	if errors.As(err, &se) {
+		ctrls = se.Controllers
 		for _, c := range se.Controllers {
 			names = append(names, c.String())
 		}
@@ -232,16 +247,18 @@ func (r *run) logStuck(le *logrus.Entry, err error) []string {
 	le.WithField("stuck-controllers", names).
 		Warnf("%s of the build did not stop within %v after its context was canceled: %s. Go can't stop a goroutine, so it keeps running beside the next build; make Execute return when its context ends",
 			what, r.c.conf.StopTimeout, strings.Join(names, ", "))
-	return names
+	return names, ctrls
 }
 
-// settle sets the state of a file record whose build left the bus: state,
-// or StateStuck if controllers of the build did not stop.
-func settle(rec *hot_manifest.Plugin, state hot_manifest.State) {
-	if len(rec.Stuck) != 0 {
+// settle sets the state of the record of f, whose build left the bus:
+// state, or StateStuck if controllers of the build did not stop; then
+// state is kept for when they do (see stuckExited).
+func settle(f *file, state hot_manifest.State) {
+	f.unstuck = state
+	if len(f.record.Stuck) != 0 {
 		state = hot_manifest.StateStuck
 	}
-	rec.State = state
+	f.record.State = state
 }
 
 // reloadSteps are the times of one reload, from the source change to the

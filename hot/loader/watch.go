@@ -45,6 +45,8 @@ func (r *run) execute(ctx context.Context) error {
 					r.rollback(ctx, fl)
 				case ev := <-r.processEvents:
 					r.processChanged(ctx, ev)
+				case ex := <-r.stuckExits:
+					r.stuckExited(ctx, ex)
 				case <-retry.C:
 					if err := r.reconcile(ctx); err != nil {
 						retry.Reset(dirPollInterval)
@@ -86,6 +88,8 @@ func (r *run) pause(ctx context.Context, d time.Duration) {
 			r.rollback(ctx, fl)
 		case ev := <-r.processEvents:
 			r.processChanged(ctx, ev)
+		case ex := <-r.stuckExits:
+			r.stuckExited(ctx, ex)
 		case <-t.C:
 			return
 		}
@@ -111,12 +115,26 @@ func (r *run) waitDir(ctx context.Context) error {
 				le.Error("plugins dir refused; waiting for it to be fixed")
 			}
 		}
-		t := time.NewTimer(dirPollInterval)
+		if err := r.pauseDir(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// pauseDir waits dirPollInterval or until ctx ends (its error), recording
+// meanwhile stuck controllers that return: the directory is not needed for
+// that.
+func (r *run) pauseDir(ctx context.Context) error {
+	t := time.NewTimer(dirPollInterval)
+	defer t.Stop()
+	for {
 		select {
 		case <-ctx.Done():
-			t.Stop()
 			return ctx.Err()
+		case ex := <-r.stuckExits:
+			r.stuckExited(ctx, ex)
 		case <-t.C:
+			return nil
 		}
 	}
 }
@@ -190,6 +208,8 @@ func (r *run) watch(ctx context.Context) error {
 			r.rollback(ctx, fl)
 		case ev := <-r.processEvents:
 			r.processChanged(ctx, ev)
+		case ex := <-r.stuckExits:
+			r.stuckExited(ctx, ex)
 		case <-ann.wait():
 			if p := ann.take(r); p != nil {
 				r.le.WithField("plugin-path", p.Path).WithField("detected-by", "directive").

@@ -165,6 +165,14 @@ type testBus struct {
 	b    bus.Bus
 	le   *logrus.Entry
 	logs *testutil.LogBuffer
+	host *testutil.Bus
+}
+
+// stop stops the bus before the end of the test, and fails the test if
+// its loaders did not exit (see testutil.Bus.Stop).
+func (tb *testBus) stop(t *testing.T) {
+	t.Helper()
+	tb.host.Stop(t, waitTimeout)
 }
 
 // newTestBus starts a core bus with the loader factory; it stops at the
@@ -187,7 +195,7 @@ func newTestBusWith(t *testing.T, newFactory func(bus.Bus) controller.Factory) *
 	})
 	le := testutil.Logger(logs)
 	b := testutil.NewBus(t, le, waitTimeout, newFactory)
-	return &testBus{ctx: b.Ctx, b: b.Bus, le: le, logs: logs}
+	return &testBus{ctx: b.Ctx, b: b.Bus, le: le, logs: logs, host: b}
 }
 
 // apply parses a YAML config set and applies it to the bus until the end

@@ -177,8 +177,7 @@ func Analyze(ctx context.Context, workDir string, patterns []string, opts Option
 		vars, err := goEnv(ctx, goCmd, workDir, env)
 		envCh <- envResult{vars, err}
 	}()
-	args := append([]string{"-deps", "-export", "-test=false", "-pgo=off"}, opts.BuildFlags...)
-	listed, err := goList(ctx, goCmd, workDir, env, append(append(args, "--"), patterns...))
+	byPath, roots, err := load(ctx, goCmd, workDir, env, opts.BuildFlags, patterns)
 	ge := <-envCh
 	if ge.err != nil {
 		return nil, fmt.Errorf("analysis: %w", ge.err)
@@ -186,7 +185,6 @@ func Analyze(ctx context.Context, workDir string, patterns []string, opts Option
 	if err != nil {
 		return nil, fmt.Errorf("analysis: load %s: %w", strings.Join(patterns, " "), err)
 	}
-	byPath, roots := newPackages(listed)
 	typeCheck(roots, byPath, ge.vars.GoArch)
 
 	a := &Analysis{Modules: map[string]*packages.Module{}, DepModules: map[string]string{}, GoWork: ge.vars.GoWork}

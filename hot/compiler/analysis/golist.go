@@ -9,6 +9,7 @@ import (
 	"io"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,7 +26,7 @@ import (
 // listFields are the fields of go list -json the analysis reads.
 const listFields = "ImportPath,Name,Dir,GoFiles,CgoFiles,CFiles,CXXFiles,MFiles,HFiles,FFiles,SFiles," +
 	"SwigFiles,SwigCXXFiles,SysoFiles,IgnoredGoFiles,IgnoredOtherFiles,EmbedFiles,Imports,ImportMap," +
-	"Export,Module,Error,DepOnly"
+	"Export,Module,Error,DepsErrors,DepOnly"
 
 // listedPackage is one package as go list -json prints it.
 type listedPackage struct {
@@ -35,12 +36,13 @@ type listedPackage struct {
 	SwigFiles, SwigCXXFiles, SysoFiles                                  []string
 	IgnoredGoFiles, IgnoredOtherFiles, EmbedFiles                       []string
 
-	Imports   []string
-	ImportMap map[string]string
-	Export    string
-	Module    *packages.Module
-	Error     *listError
-	DepOnly   bool
+	Imports    []string
+	ImportMap  map[string]string
+	Export     string
+	Module     *packages.Module
+	Error      *listError
+	DepsErrors []*listError
+	DepOnly    bool
 }
 
 // listError is go list's report of a problem with one package.
@@ -48,6 +50,67 @@ type listError struct {
 	ImportStack []string
 	Pos         string
 	Err         string
+}
+
+// load lists the packages the patterns match and their dependency
+// closure, by import path, with the roots (the matched packages), and
+// the export data of the roots' imports (their ExportFile), which go list
+// compiles with flags. The roots themselves are not compiled: they are
+// type-checked from source (typeCheck), and the build compiles them (at
+// their prefixed paths for a plugin): with a cold build cache, compiling
+// them for the analysis too would compile them twice.
+func load(ctx context.Context, goCmd, dir string, env, flags, patterns []string) (map[string]*packages.Package, []*packages.Package, error) {
+	args := append([]string{"-deps", "-test=false", "-pgo=off", "-buildvcs=false"}, flags...)
+	listed, err := goList(ctx, goCmd, dir, env, append(append(args, "--"), patterns...))
+	if err != nil {
+		return nil, nil, err
+	}
+	byPath, roots := newPackages(listed)
+	isRoot := map[string]bool{}
+	for _, r := range roots {
+		isRoot[r.PkgPath] = true
+	}
+	var imports []string
+	for _, r := range roots {
+		for _, ip := range r.Imports {
+			if !isRoot[ip.PkgPath] && ip.PkgPath != "unsafe" && !slices.Contains(imports, ip.PkgPath) {
+				imports = append(imports, ip.PkgPath)
+			}
+		}
+	}
+	if len(imports) == 0 {
+		return byPath, roots, nil
+	}
+	slices.Sort(imports)
+	args = append([]string{"-export", "-test=false", "-pgo=off", "-buildvcs=false"}, flags...)
+	exported, err := goList(ctx, goCmd, dir, env, append(append(args, "--"), imports...))
+	if err != nil {
+		return nil, nil, fmt.Errorf("compile the export data of the imports: %w", err)
+	}
+	for _, lp := range exported {
+		p := byPath[lp.ImportPath]
+		if p == nil {
+			continue
+		}
+		p.ExportFile = lp.Export
+		// What failed to compile, the package itself or a dependency
+		// ("# path" heads the compiler output), says why.
+		for _, e := range append([]*listError{lp.Error}, lp.DepsErrors...) {
+			if e == nil || !strings.HasPrefix(e.Err, "# ") {
+				continue
+			}
+			at := p
+			head, _, _ := strings.Cut(strings.TrimPrefix(e.Err, "# "), "\n")
+			if dp := byPath[strings.TrimSpace(head)]; dp != nil {
+				at = dp
+			}
+			msg := strings.TrimSpace(e.Err)
+			if !slices.ContainsFunc(at.Errors, func(pe packages.Error) bool { return pe.Msg == msg }) {
+				at.Errors = append(at.Errors, packages.Error{Pos: e.Pos, Msg: msg, Kind: packages.ListError})
+			}
+		}
+	}
+	return byPath, roots, nil
 }
 
 // goList runs goCmd list -e -json with args in dir, with the whole

@@ -13,7 +13,7 @@ import (
 func BenchmarkAnalyze(b *testing.B) {
 	ctx := context.Background()
 	for b.Loop() {
-		if _, err := analysis.Analyze(ctx, repoRoot, []string{boilerplatePkg}, nil); err != nil {
+		if _, err := analysis.Analyze(ctx, repoRoot, []string{boilerplatePkg}, analysis.Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}

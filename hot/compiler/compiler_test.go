@@ -117,7 +117,7 @@ func TestBuildFixtureTwiceLoadsSideBySide(t *testing.T) {
 
 func TestAnalysisReportsFactoryProblems(t *testing.T) {
 	dir := expandFixture(t, "fixture")
-	_, err := analysis.Analyze(context.Background(), filepath.Join(dir, "app"), []string{"./nofactory", "./badfactory"}, nil)
+	_, err := analysis.Analyze(context.Background(), filepath.Join(dir, "app"), []string{"./nofactory", "./badfactory"}, analysis.Options{})
 	var aerr *analysis.AnalysisError
 	if !errors.As(err, &aerr) {
 		t.Fatalf("Analyze: %v, want *AnalysisError", err)

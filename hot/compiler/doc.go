@@ -13,7 +13,7 @@
 // never import the higher ones:
 //
 //   - [github.com/hotbus/hotbus/hot/compiler/analysis]: what the hot
-//     packages are (go/packages, the NewFactory check, ConfigIDs, the
+//     packages are (go list, the NewFactory check, ConfigIDs, the
 //     modules of their closure), the files to watch, and the reuse of the
 //     previous analysis for an edit it does not see;
 //   - [github.com/hotbus/hotbus/hot/compiler/hostpins]: the host's build
@@ -35,8 +35,8 @@
 //
 // [Compiler.BuildFor] (and [Compiler.Build]) runs, in order:
 //
-//  1. analysis: the packages are loaded with golang.org/x/tools/go/packages
-//     (types of dependencies from export data), their NewFactory functions
+//  1. analysis: the packages are listed with the build's go command and
+//     flags and type-checked (types of dependencies from export data), their NewFactory functions
 //     checked, and the modules they depend on listed; a rebuild reuses the
 //     previous analysis when the edit changed none of what it depends on
 //     (package names, imports, build constraints, NewFactory's signature,

@@ -90,8 +90,10 @@ type Options struct {
 	// panics still print file:line, and the plugin loads into a host
 	// linked with DWARF.
 	KeepDebugInfo bool
-	// GoCommand is the go command. Default: "go" on PATH. Its version must
-	// be the host's.
+	// GoCommand is the go command: every go command the compiler runs
+	// is this one, the analysis's go list and go env included. A path, or
+	// a name looked up on PATH. Default: "go" on PATH. Its version must be
+	// the host's (the process target: any version).
 	GoCommand string
 	// Progress, if set, is called as a plugin's go build goes on: each
 	// time a package starts to compile, when the packages the build

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -95,16 +93,16 @@ func (c *Compiler) analyze(ctx context.Context, flags, env []string) (_ *analysi
 		c.le.Debug("only declarations the analysis does not use changed: reusing it")
 		return a, true, nil, nil
 	}
-	aenv := append([]string{"GOTOOLCHAIN=local", "GOPROXY=off"}, env...)
-	if c.opts.GoCommand != "" {
-		// go/packages runs "go" from PATH: put the chosen one first.
-		aenv = append(aenv, "PATH="+filepath.Dir(c.goTool.path)+string(os.PathListSeparator)+os.Getenv("PATH"))
-	}
 	pre = analysis.StatFiles(c.watch)
-	// The analysis's export data is compiled with the build's own flags
-	// (-buildmode=plugin included), so a cold first build compiles each
-	// dependency once, for the analysis and the build alike, not twice.
-	a, err := analysis.Analyze(ctx, c.opts.WorkDir, c.opts.Packages, aenv, flags...)
+	// The analysis runs the build's go command, and compiles its export
+	// data with the build's own flags (-buildmode=plugin included), so a
+	// cold first build compiles each dependency once, for the analysis
+	// and the build alike, not twice.
+	a, err := analysis.Analyze(ctx, c.opts.WorkDir, c.opts.Packages, analysis.Options{
+		GoCommand:  c.goTool.path,
+		Env:        append([]string{"GOTOOLCHAIN=local", "GOPROXY=off"}, env...),
+		BuildFlags: flags,
+	})
 	if err != nil {
 		var ae *analysis.AnalysisError
 		if errors.As(err, &ae) {

@@ -135,70 +135,87 @@ func rootFiles(roots []*packages.Package) []string {
 	return slices.Sorted(maps.Keys(set))
 }
 
-// analysisMode loads the listed packages with types from export data.
-const analysisMode = packages.NeedName | packages.NeedFiles | packages.NeedModule |
-	packages.NeedTypes | packages.NeedImports | packages.NeedSyntax |
-	packages.NeedTypesInfo | packages.NeedEmbedFiles
-
-// depsMode lists the dependency closure with modules, without types.
-const depsMode = packages.NeedName | packages.NeedModule | packages.NeedImports | packages.NeedDeps |
-	packages.NeedFiles | packages.NeedEmbedFiles
+// Options configure Analyze. The zero value works: the go command on
+// PATH, the process's environment, the default build flags.
+type Options struct {
+	// GoCommand is the go command that lists the packages and compiles
+	// the export data of their imports, and that finds the go.work file
+	// in use: a path, or a name looked up on the process's PATH (as
+	// os/exec does). Default: the go command found first on the PATH that
+	// Env sets, else on the process's PATH.
+	GoCommand string
+	// Env is added to the go command's environment (after the
+	// process's own, so it wins).
+	Env []string
+	// BuildFlags are go list's build flags. Give the build's own flags
+	// (-buildmode, -tags, -trimpath, -ldflags...): the export data the
+	// analysis compiles then is the build's, and a cold build cache
+	// compiles each dependency once, not once for each.
+	BuildFlags []string
+}
 
 // Analyze loads the package patterns in workDir, checks their NewFactory
-// functions and lists the modules of their dependencies. env is added to
-// the go command's environment; the go.work lookup runs the go command
-// found first on the PATH env sets, if it sets one. Problems with the
-// packages are an *AnalysisError; other errors are failures to run the
-// go command.
-func Analyze(ctx context.Context, workDir string, patterns []string, env []string, buildFlags ...string) (*Analysis, error) {
+// functions and lists the modules of their dependencies: go list of the
+// patterns with their dependencies, the roots type-checked from source
+// against the export data of their imports. Problems with the packages
+// are an *AnalysisError; other errors are failures to run the go command.
+func Analyze(ctx context.Context, workDir string, patterns []string, opts Options) (*Analysis, error) {
 	if len(patterns) == 0 {
 		return nil, errors.New("analysis: no package patterns given")
 	}
-	env = append(os.Environ(), env...)
-	cfg := &packages.Config{Context: ctx, Dir: workDir, Env: env, Mode: depsMode, BuildFlags: buildFlags}
-	type depsResult struct {
-		pkgs []*packages.Package
+	env := append(os.Environ(), opts.Env...)
+	goCmd := opts.GoCommand
+	if goCmd == "" {
+		goCmd = goCommandIn(env)
+	}
+	type envResult struct {
+		vars goEnvVars
 		err  error
 	}
-	depsCh := make(chan depsResult, 1)
+	envCh := make(chan envResult, 1)
 	go func() {
-		pkgs, err := packages.Load(cfg, patterns...)
-		depsCh <- depsResult{pkgs, err}
+		vars, err := goEnv(ctx, goCmd, workDir, env)
+		envCh <- envResult{vars, err}
 	}()
-	tcfg := *cfg
-	tcfg.Mode = analysisMode
-	roots, err := packages.Load(&tcfg, patterns...)
-	deps := <-depsCh
+	byPath, roots, err := load(ctx, goCmd, workDir, env, opts.BuildFlags, patterns)
+	ge := <-envCh
+	if ge.err != nil {
+		return nil, fmt.Errorf("analysis: %w", ge.err)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("analysis: load %s in %s: %w", strings.Join(patterns, " "), workDir, err)
+		return nil, fmt.Errorf("analysis: load %s: %w", strings.Join(patterns, " "), err)
 	}
-	if deps.err != nil {
-		return nil, fmt.Errorf("analysis: list dependencies of %s in %s: %w", strings.Join(patterns, " "), workDir, deps.err)
-	}
+	typeCheck(roots, byPath, ge.vars.GoArch)
 
-	a := &Analysis{Modules: map[string]*packages.Module{}, DepModules: map[string]string{}}
-	if a.GoWork, err = goWork(ctx, goCommandIn(env), workDir, env); err != nil {
-		return nil, fmt.Errorf("analysis: %w", err)
-	}
+	a := &Analysis{Modules: map[string]*packages.Module{}, DepModules: map[string]string{}, GoWork: ge.vars.GoWork}
 	var problems []Problem
 	if len(roots) == 0 {
 		problems = append(problems, Problem{Package: strings.Join(patterns, " "), Kind: "load", Msg: "the patterns match no packages"})
 	}
+	isRoot := map[*packages.Package]bool{}
 	for _, p := range roots {
+		isRoot[p] = true
 		hp, probs := analyzePackage(p, workDir)
 		problems = append(problems, probs...)
 		if hp != nil {
 			a.Packages = append(a.Packages, hp)
 		}
 	}
-	byPath := map[string]*packages.Package{}
 	var depProblems []Problem
 	seenMsg := map[string]bool{}
-	packages.Visit(deps.pkgs, nil, func(p *packages.Package) {
-		byPath[p.PkgPath] = p
+	packages.Visit(roots, nil, func(p *packages.Package) {
 		for _, e := range p.Errors {
-			if e.Kind == packages.ListError && !seenMsg[e.Msg] {
-				seenMsg[e.Msg] = true
+			if e.Kind != packages.ListError || seenMsg[e.Msg] || isRoot[p] && strings.HasPrefix(e.Msg, "# ") {
+				continue
+			}
+			seenMsg[e.Msg] = true
+			if strings.HasPrefix(e.Msg, "# ") {
+				// A dependency that does not compile: the roots' type
+				// errors ("could not import") follow from it.
+				depProblems = append(depProblems, Problem{Package: p.PkgPath, Kind: "compile", Msg: absCompilerPaths(e.Msg, workDir)})
+				continue
+			}
+			if !isRoot[p] {
 				depProblems = append(depProblems, Problem{Package: p.PkgPath, Pos: e.Pos, Kind: "load", Msg: offlineHint(e.Msg)})
 			}
 		}
@@ -452,11 +469,19 @@ func findFactoryIface(busType types.Type) *types.Interface {
 	return visit(n.Obj().Pkg())
 }
 
-// goWork returns the go.work file that goCmd uses in dir, or "" when
-// there is none or workspaces are off. env is the command's whole
-// environment.
-func goWork(ctx context.Context, goCmd, dir string, env []string) (string, error) {
-	cmd := exec.CommandContext(ctx, goCmd, "env", "GOWORK")
+// goEnvVars are the go command's settings the analysis reads.
+type goEnvVars struct {
+	// GoWork is the go.work file in use, "" when there is none or
+	// workspaces are off.
+	GoWork string
+	// GoArch is the target architecture, which sizes the types.
+	GoArch string
+}
+
+// goEnv runs goCmd env in dir, with the whole environment env, and
+// returns the go.work file in use and GOARCH.
+func goEnv(ctx context.Context, goCmd, dir string, env []string) (goEnvVars, error) {
+	cmd := exec.CommandContext(ctx, goCmd, "env", "GOWORK", "GOARCH")
 	cmd.Dir, cmd.Env = dir, env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -465,15 +490,22 @@ func goWork(ctx context.Context, goCmd, dir string, env []string) (string, error
 		if msg := strings.TrimSpace(stderr.String()); msg != "" {
 			err = fmt.Errorf("%w: %s", err, msg)
 		}
-		return "", fmt.Errorf("find the go.work file in use: run %s env GOWORK in %s: %w; "+
+		return goEnvVars{}, fmt.Errorf("find the go.work file in use: run %s env GOWORK GOARCH in %s: %w; "+
 			"check that the work dir exists and that this go command runs there (set Options.GoCommand, or put the host's go first on PATH)",
 			goCmd, dir, err)
 	}
-	w := strings.TrimSpace(string(out))
-	if w == "off" {
-		return "", nil
+	lines := strings.Split(string(out), "\n")
+	line := func(i int) string {
+		if i < len(lines) {
+			return strings.TrimSpace(lines[i])
+		}
+		return ""
 	}
-	return w, nil
+	v := goEnvVars{GoWork: line(0), GoArch: line(1)}
+	if v.GoWork == "off" {
+		v.GoWork = ""
+	}
+	return v, nil
 }
 
 // goCommandIn returns the go command found first on the PATH that env

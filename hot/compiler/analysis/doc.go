@@ -1,6 +1,8 @@
 // Package analysis finds out what the compiler must know of the hot
-// packages, with golang.org/x/tools/go/packages, and nothing of how they
-// are built.
+// packages, and nothing of how they are built: it runs go list with the
+// go command it is given ([Options.GoCommand]) and type-checks the hot
+// packages with go/types against the export data of their imports,
+// keeping the results in golang.org/x/tools/go/packages' types.
 //
 // [Analyze] loads the packages the patterns match in a work dir, checks
 // that each declares NewFactory(bus.Bus) returning a controller.Factory,

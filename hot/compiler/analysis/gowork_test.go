@@ -4,29 +4,31 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/hotbus/hotbus/hot/compiler/internal/compilertest"
 )
 
-// TestGoWorkRunsTheConfiguredGo proves that the go.work lookup runs the
-// go command it is given, not the one on the process's PATH, and that it
-// reads "off" as no workspace.
+// TestGoWorkRunsTheConfiguredGo proves that the go env lookup runs the
+// go command it is given, not the one on the process's PATH, that it
+// reads "off" as no workspace, and that it reads GOARCH.
 func TestGoWorkRunsTheConfiguredGo(t *testing.T) {
 	for _, tc := range []struct{ out, want string }{
 		{"/somewhere/go.work", "/somewhere/go.work"},
 		{"off", ""},
 		{"", ""},
 	} {
-		bin := filepath.Join(compilertest.FakeGo(t, "echo '"+tc.out+"'\n"), "go")
-		got, err := goWork(context.Background(), bin, t.TempDir(), os.Environ())
+		bin := filepath.Join(compilertest.FakeGo(t, "echo '"+tc.out+"'\necho arm64\n"), "go")
+		got, err := goEnv(context.Background(), bin, t.TempDir(), os.Environ())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got != tc.want {
-			t.Errorf("go env GOWORK printing %q: goWork = %q, want %q", tc.out, got, tc.want)
+		if got.GoWork != tc.want || got.GoArch != "arm64" {
+			t.Errorf("go env printing %q and arm64: goEnv = %+v, want GoWork %q, GoArch arm64", tc.out, got, tc.want)
 		}
 	}
 }
@@ -37,9 +39,9 @@ func TestGoWorkRunsTheConfiguredGo(t *testing.T) {
 func TestGoWorkErrorSaysWhatFailed(t *testing.T) {
 	bin := filepath.Join(compilertest.FakeGo(t, "echo 'go: GOFLAGS: unknown flag -bogus' >&2\nexit 1\n"), "go")
 	dir := t.TempDir()
-	_, err := goWork(context.Background(), bin, dir, os.Environ())
+	_, err := goEnv(context.Background(), bin, dir, os.Environ())
 	if err == nil {
-		t.Fatal("goWork of a failing go command returned no error")
+		t.Fatal("goEnv of a failing go command returned no error")
 	}
 	for _, want := range []string{bin + " env GOWORK", dir, "unknown flag -bogus", "Options.GoCommand"} {
 		if !strings.Contains(err.Error(), want) {
@@ -74,14 +76,49 @@ func TestAnalyzeReportsAFailedGoWorkLookup(t *testing.T) {
 	compilertest.Write(t, mod, "go.mod", "module example.com/m\n\ngo 1.25\n")
 	compilertest.Write(t, filepath.Join(mod, "p"), "p.go", "package p\n")
 	bin := compilertest.FakeGo(t, "case \"$1\" in env) echo 'go: broken go env' >&2; exit 1;; esac\nexit 1\n")
-	// go/packages runs the go on the process's PATH; the lookup runs the
-	// one on env's PATH.
-	_, err := Analyze(context.Background(), mod, []string{"./p"}, []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")})
+	// With no GoCommand, the go command is the one first on env's PATH.
+	_, err := Analyze(context.Background(), mod, []string{"./p"}, Options{Env: []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")}})
 	if err == nil {
 		t.Fatal("Analyze succeeded although the go.work lookup failed")
 	}
 	var ae *AnalysisError
 	if errors.As(err, &ae) || !strings.Contains(err.Error(), "broken go env") {
 		t.Fatalf("Analyze error = %v, want the go.work lookup's failure", err)
+	}
+}
+
+// TestAnalyzeRunsTheGivenGoCommand proves that the analysis runs
+// Options.GoCommand for go list, not the go command first on the PATH:
+// the given one is a wrapper that logs each invocation and runs the real
+// go, which stays first on PATH.
+func TestAnalyzeRunsTheGivenGoCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	realGo, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on PATH")
+	}
+	mod := t.TempDir()
+	compilertest.Write(t, mod, "go.mod", "module example.com/m\n\ngo 1.25\n")
+	compilertest.Write(t, filepath.Join(mod, "p"), "p.go", "package p\n\nconst ConfigID = \"example/p\"\n")
+	log := filepath.Join(t.TempDir(), "invocations")
+	wrapper := filepath.Join(compilertest.FakeGo(t, "echo \"$*\" >> '"+log+"'\nexec '"+realGo+"' \"$@\"\n"), "go")
+
+	_, err = Analyze(context.Background(), mod, []string{"./p"}, Options{GoCommand: wrapper})
+	var ae *AnalysisError
+	if !errors.As(err, &ae) || len(ae.Problems) != 1 || ae.Problems[0].Kind != "factory" {
+		t.Fatalf("Analyze = %v, want the one factory problem of a package without NewFactory", err)
+	}
+	data, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatalf("the wrapper never ran: %v", err)
+	}
+	var verbs []string
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		verbs = append(verbs, strings.Fields(l)[0])
+	}
+	if !slices.Contains(verbs, "list") || !slices.Contains(verbs, "env") {
+		t.Errorf("the wrapper ran %q, want a list and an env invocation:\n%s", verbs, data)
 	}
 }

@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// The compiler runs go/packages (a few hundred milliseconds of go list and
+// The compiler runs the analysis (a few hundred milliseconds of go list and
 // type checking) only when an edit can change what the analysis found:
 // the packages' files (a source or embedded file added or removed),
 // package names, imports, build constraints, embed patterns, NewFactory's

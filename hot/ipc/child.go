@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -108,6 +109,9 @@ type Child struct {
 	stderr      *stderrLog
 	stdio       [2]*stderrLog
 	running     sync.WaitGroup
+	// sockDir is the directory go-plugin made for the child's socket
+	// (set when the process is about to be made); kill removes it.
+	sockDir string
 
 	// closeCtx ends every Exec call when Close begins.
 	closeCtx    context.Context
@@ -175,7 +179,8 @@ func Start(ctx context.Context, cfg StartConfig) (*Child, error) {
 		SyncStderr:       c.stdio[1],
 		Logger:           hclog.NewNullLogger(),
 		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: sockDir},
-		RunnerFunc: func(_ hclog.Logger, spec *exec.Cmd, _ string) (runner.Runner, error) {
+		RunnerFunc: func(_ hclog.Logger, spec *exec.Cmd, sockDir string) (runner.Runner, error) {
+			c.sockDir = sockDir
 			cmd := exec.Command(cfg.Path, cfg.Args...)
 			cmd.Env = append(append(spec.Env, cfg.Env...), envLogLevel+"="+lvl.String())
 			pr, err := newProcRunner(ctx, cmd)
@@ -205,7 +210,7 @@ func Start(ctx context.Context, cfg StartConfig) (*Child, error) {
 		c.proc.stopKillOnCancel()
 	}
 	if ctx.Err() != nil {
-		c.client.Kill()
+		c.kill()
 		return nil, fmt.Errorf("start child %s: %w", cfg.Path, ctx.Err())
 	}
 	if err != nil {
@@ -214,7 +219,7 @@ func Start(ctx context.Context, cfg StartConfig) (*Child, error) {
 	c.info.PID = c.proc.pid
 	info, err := c.rpc.getInfo(ctx)
 	if err != nil {
-		c.client.Kill()
+		c.kill()
 		return nil, fmt.Errorf("start child %s: read its info: %w", cfg.Path, err)
 	}
 	c.info.BinaryID = info.GetBinaryId()
@@ -228,7 +233,7 @@ func Start(ctx context.Context, cfg StartConfig) (*Child, error) {
 	ds, err := c.rpc.directives(c.closeCtx)
 	if err != nil {
 		c.closeCancel()
-		c.client.Kill()
+		c.kill()
 		return nil, fmt.Errorf("start child %s: open the directives stream: %w", cfg.Path, err)
 	}
 	c.relayDone = make(chan struct{})
@@ -272,6 +277,17 @@ func (c *Child) connect() error {
 	return nil
 }
 
+// kill kills the process if it still runs, waits for it, and removes the
+// socket dir go-plugin made for it. go-plugin's Kill removes that dir only
+// when a process was started: a start that failed first (the process not
+// made, ctx canceled at a restart) would leave it behind.
+func (c *Child) kill() {
+	c.client.Kill()
+	if c.sockDir != "" {
+		_ = os.RemoveAll(c.sockDir)
+	}
+}
+
 // startFailed cleans up after a failed start and says why it failed.
 func (c *Child) startFailed(err error, deadline time.Time, timeout time.Duration) error {
 	path := c.info.Path
@@ -286,7 +302,7 @@ func (c *Child) startFailed(err error, deadline time.Time, timeout time.Duration
 		wait.Stop()
 	}
 	exited := c.proc != nil && c.proc.exitState() != nil
-	c.client.Kill() // kills the process if still running, removes the socket dir
+	c.kill()
 	if c.proc == nil || c.proc.pid == 0 {
 		return fmt.Errorf("start child %s: %w", path, err)
 	}
@@ -490,7 +506,7 @@ func (c *Child) Close(ctx context.Context) error {
 		}
 		killed := make(chan struct{})
 		go func() {
-			c.client.Kill()
+			c.kill()
 			close(killed)
 		}()
 		select {

@@ -263,6 +263,20 @@ func TestStartCancelled(t *testing.T) {
 	// assertNoChildren (cleanup) proves the process is gone.
 }
 
+// TestStartCancelledBeforeTheProcess: a start whose ctx ended before the
+// process was made (a restart racing the build's release) fails with the
+// ctx's error, and leaves no socket dir behind (newHost's cleanup checks
+// SocketDir): go-plugin made one, and removes it only for a process that
+// started.
+func TestStartCancelledBeforeTheProcess(t *testing.T) {
+	f := newHost(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := hot_ipc.Start(ctx, f.config()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Start = %v, want context.Canceled", err)
+	}
+}
+
 func TestStartChecksumMismatch(t *testing.T) {
 	f := newHost(t)
 	cfg := f.config()

@@ -192,3 +192,32 @@ func TestWatchSeesATreeChangeBetweenBuilds(t *testing.T) {
 		t.Error("a new directory found by set did not ask for a new analysis")
 	}
 }
+
+// TestWatchTreeNestedModuleLeaves proves that a go.mod written into a
+// directory of a tree (it becomes a module of its own, which "/..."
+// does not match) is a change with a new analysis, and that the
+// directory and those below it are no longer watched.
+func TestWatchTreeNestedModuleLeaves(t *testing.T) {
+	mod := t.TempDir()
+	root := filepath.Join(mod, "ctrls")
+	b := filepath.Join(root, "b")
+	compilertest.Write(t, filepath.Join(b, "deeper"), "d.go", "package deeper\n")
+	w, _ := newTestWatcher(t)
+	ctx := watchCtx(t)
+	if err := w.set(nil, patternDirs(mod, []string{"./ctrls/..."})); err != nil {
+		t.Fatal(err)
+	}
+	if got := slices.Sorted(maps.Keys(w.watched)); !slices.Equal(got, []string{root, b, filepath.Join(b, "deeper")}) {
+		t.Fatalf("watched = %v, want the tree %s", got, root)
+	}
+	compilertest.Write(t, b, "go.mod", "module example.com/b\n")
+	if got := nextChange(t, ctx, w); got != b {
+		t.Fatalf("change = %s, want the directory that left the tree %s", got, b)
+	}
+	if !w.takeReanalyze() {
+		t.Error("a nested module in the tree did not ask for a new analysis")
+	}
+	if got := slices.Sorted(maps.Keys(w.watched)); !slices.Equal(got, []string{root}) {
+		t.Errorf("watched = %v, want only %s", got, root)
+	}
+}

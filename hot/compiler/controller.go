@@ -3,6 +3,8 @@ package hot_compiler
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aperturerobotics/controllerbus/bus"
@@ -34,7 +36,12 @@ var Version = controller.MustParseVersion("0.0.1")
 // goes into the build is watched (Go and cgo sources, embedded files, the
 // go.mod, go.sum and go.work files), and the directories the package
 // patterns name, whether they exist yet or not; a watched directory that is removed or renamed away is logged
-// at warn and waited for, and its return triggers a build. A failed build is
+// at warn and waited for, and its return triggers a build. A "/..."
+// pattern's whole tree is watched, as the go command matches it (not
+// testdata, vendor, "."- and "_"-prefixed directories, nested modules), and
+// directories created in it later: a package added to the tree, or
+// removed from it, is built in or left out at once, and the change of the
+// set of hot packages is logged at info. A failed build is
 // logged with the compiler's output and publishes nothing, so the running
 // version stays. Execute returns when its context ends.
 //
@@ -109,6 +116,7 @@ func (c *Controller) Execute(ctx context.Context) error {
 		return err
 	}
 	defer w.Close()
+	w.ignoreInTrees(comp.opts.CodegenDir, comp.opts.OutputDir)
 	err = c.watch(ctx, comp, w, debounce)
 	if ctx.Err() != nil {
 		return nil
@@ -119,19 +127,37 @@ func (c *Controller) Execute(ctx context.Context) error {
 // watch is the build loop of Execute with watch on.
 func (c *Controller) watch(ctx context.Context, comp *Compiler, w *sourceWatcher, debounce time.Duration) error {
 	var trigger change
+	// hot are the hot packages of the last build that succeeded, once
+	// one has.
+	var hot []string
+	// The directories the patterns name are watched from the start: a
+	// package added to a "/..." tree during the first build is seen.
+	if err := w.set(nil, patternDirs(comp.opts.WorkDir, comp.opts.Packages)); err != nil {
+		c.le.WithError(err).Warn("can't watch every source directory: some changes may be missed")
+	}
 	for {
+		if w.takeReanalyze() {
+			comp.forgetAnalysis()
+		}
 		started := time.Now()
 		buildCtx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
+		var built *hot_manifest.Build
 		go func() {
 			defer close(done)
-			c.build(buildCtx, comp, trigger)
+			built = c.build(buildCtx, comp, trigger)
 		}()
 		pending, err := w.next(ctx, done)
 		cancel()
 		<-done
 		if err != nil {
 			return err
+		}
+		if built != nil {
+			if hot != nil {
+				logHotPackages(c.le, hot, built.Packages)
+			}
+			hot = append([]string{}, built.Packages...)
 		}
 		if pending != nil {
 			c.le.WithField("path", pending.path).Info("source changed during the build: building again")
@@ -159,16 +185,43 @@ func (c *Controller) watch(ctx context.Context, comp *Compiler, w *sourceWatcher
 	}
 }
 
-// build runs one build and logs its outcome. A failure leaves the
-// published plugin, and so the running version, in place.
-func (c *Controller) build(ctx context.Context, comp *Compiler, trigger change) {
+// logHotPackages logs at info how the hot packages changed from old to
+// now, if they did: a package added to or removed from a "/..." pattern's
+// tree is built in or left out, and the user sees it was.
+func logHotPackages(le *logrus.Entry, old, now []string) {
+	added := slices.DeleteFunc(slices.Clone(now), func(p string) bool { return slices.Contains(old, p) })
+	removed := slices.DeleteFunc(slices.Clone(old), func(p string) bool { return slices.Contains(now, p) })
+	if len(added) == 0 && len(removed) == 0 {
+		return
+	}
+	le = le.WithField("packages", len(now))
+	var parts []string
+	if len(added) != 0 {
+		parts = append(parts, "added "+strings.Join(added, " "))
+		le = le.WithField("packages-added", strings.Join(added, " "))
+	}
+	if len(removed) != 0 {
+		parts = append(parts, "removed "+strings.Join(removed, " "))
+		le = le.WithField("packages-removed", strings.Join(removed, " "))
+	}
+	le.Info("hot packages changed: " + strings.Join(parts, ", "))
+}
+
+// build runs one build, logs its outcome and returns its build manifest;
+// nil if it failed or was canceled. A failure leaves the published
+// plugin, and so the running version, in place.
+func (c *Controller) build(ctx context.Context, comp *Compiler, trigger change) *hot_manifest.Build {
 	var t *hot_manifest.Trigger
 	if trigger.path != "" {
 		t = &hot_manifest.Trigger{Path: trigger.path, Time: trigger.at}
 	}
 	res, err := comp.BuildFor(ctx, t)
 	if ctx.Err() != nil {
-		return
+		if err == nil {
+			// Published before a change canceled it.
+			return res.Build
+		}
+		return nil
 	}
 	if err != nil {
 		var be *BuildError
@@ -176,18 +229,18 @@ func (c *Controller) build(ctx context.Context, comp *Compiler, trigger change) 
 		switch {
 		case errors.As(err, &be):
 			c.le.Errorf("compile failed; nothing was published, the running version (if any) stays. Fix the code and save again.\n%s", be.Output)
-			return
+			return nil
 		case errors.As(err, &ae):
 			c.le.Errorf("compile failed; nothing was published, the running version (if any) stays. Fix the code and save again.\n%s", ae.Error())
-			return
+			return nil
 		}
 		c.le.WithError(err).Error("build failed; nothing was published, the running version (if any) stays")
-		return
+		return nil
 	}
 	le := c.le.WithField("plugin-path", res.PluginPath)
 	if res.Unchanged {
 		le.Debug("sources unchanged: plugin is up to date")
-		return
+		return res.Build
 	}
 	le = le.WithFields(logrus.Fields{
 		"binary-version": res.Build.BinaryVersion,
@@ -198,12 +251,13 @@ func (c *Controller) build(ctx context.Context, comp *Compiler, trigger change) 
 	})
 	if trigger.path == "" {
 		le.Info(comp.buildKind() + " published")
-		return
+		return res.Build
 	}
 	// The loader logs the reload, with these timings, once the new code runs.
 	le.WithField("changed-path", trigger.path).
 		WithField("since-change", logfmt.Duration(time.Since(trigger.at))).
 		Debug(comp.buildKind() + " published")
+	return res.Build
 }
 
 // Close releases nothing: Execute cleans up before it returns.

@@ -37,6 +37,17 @@ type change struct {
 // git stash) loses its watch; the watcher then watches its nearest
 // existing ancestor instead, logs at warn that it waits for it, and when
 // the directory is back watches it again and reports a change.
+//
+// The root of a "/..." pattern is watched with every directory below it
+// in which the pattern can match a package (treeDirs), and directories
+// created there later are watched as they appear (fsnotify is not
+// recursive). A directory appearing or going away in such a tree, a
+// source in one of its directories that holds no package yet, or a
+// go.mod appearing or going away there, can add or remove a package:
+// the watcher reports it as a change and asks for a new analysis
+// (takeReanalyze). A directory below a tree root that goes away is not
+// waited for: its packages are gone, and the next build goes on without
+// them.
 type sourceWatcher struct {
 	w  *fsnotify.Watcher
 	le *logrus.Entry
@@ -45,15 +56,33 @@ type sourceWatcher struct {
 	want map[string]bool
 	// files are the build files.
 	files map[string]bool
+	// srcDirs are the directories holding a source build file: the
+	// package directories, where the analysis's reuse sees a new source.
+	srcDirs map[string]bool
 	// anyDirs are the directories in which any new file can change the
 	// build: they hold embedded files, which an embed pattern may match.
 	anyDirs map[string]bool
+	// trees are the roots of the "/..." patterns.
+	trees map[string]bool
+	// treeDirs are the existing directories of the trees, roots included,
+	// as the last sync walked them (the function treeDirs).
+	treeDirs map[string]bool
+	// ignore are directories left out of the trees, with all below them:
+	// the compiler's own output (ignoreInTrees).
+	ignore map[string]bool
 	// watched are the directories added to w: wanted directories that
-	// exist, and ancestors watched for missing ones.
+	// exist, tree directories, and ancestors watched for missing ones.
 	watched map[string]bool
 	// missing maps each wanted directory that does not exist to the
 	// ancestor watched in its place ("" if none exists).
 	missing map[string]string
+	// reanalyze is set when a change may have added or removed a package
+	// in a tree, which the analysis's reuse can't see.
+	reanalyze bool
+	// unseen is a tree directory that set found appeared or gone with no
+	// event handled for it yet (its event was still queued, or lost): the
+	// next call of next reports it.
+	unseen string
 }
 
 // newSourceWatcher starts an fsnotify watcher with no directories. le
@@ -65,7 +94,8 @@ func newSourceWatcher(le *logrus.Entry) (*sourceWatcher, error) {
 	}
 	return &sourceWatcher{
 		w: w, le: le,
-		want: map[string]bool{}, files: map[string]bool{}, anyDirs: map[string]bool{},
+		want: map[string]bool{}, files: map[string]bool{}, srcDirs: map[string]bool{}, anyDirs: map[string]bool{},
+		trees: map[string]bool{}, treeDirs: map[string]bool{}, ignore: map[string]bool{},
 		watched: map[string]bool{}, missing: map[string]string{},
 	}, nil
 }
@@ -75,60 +105,141 @@ func (s *sourceWatcher) Close() error {
 	return s.w.Close()
 }
 
-// set watches exactly the directories holding files, and dirs, whether
-// they exist yet or not.
-func (s *sourceWatcher) set(files, dirs []string) error {
+// set watches exactly the directories holding files, and dirs (with the
+// trees of those marked tree), whether they exist yet or not. A tree that
+// changed since the last sync, with the same roots, is a change for next.
+func (s *sourceWatcher) set(files []string, dirs []patternDir) error {
+	prevRoots, prevTree := s.trees, s.treeDirs
 	s.files = make(map[string]bool, len(files))
 	s.want = make(map[string]bool, len(dirs))
+	s.srcDirs = map[string]bool{}
 	s.anyDirs = map[string]bool{}
+	s.trees = map[string]bool{}
 	for _, f := range files {
 		s.files[f] = true
 		dir := filepath.Dir(f)
 		s.want[dir] = true
-		if base := filepath.Base(f); !analysis.IsSourceName(base) && !isModuleFile(base) {
+		switch base := filepath.Base(f); {
+		case analysis.IsSourceName(base):
+			s.srcDirs[dir] = true
+		case !isModuleFile(base):
 			s.anyDirs[dir] = true
 		}
 	}
 	for _, d := range dirs {
-		s.want[filepath.Clean(d)] = true
+		dir := filepath.Clean(d.dir)
+		s.want[dir] = true
+		if d.tree {
+			s.trees[dir] = true
+		}
 	}
 	_, err := s.sync()
+	if maps.Equal(prevRoots, s.trees) {
+		if moved := treeChange(prevTree, s.treeDirs); moved != "" {
+			s.reanalyze = true
+			s.unseen = moved
+		}
+	}
 	return err
+}
+
+// ignoreInTrees leaves dirs, and all below them, out of the trees: the
+// compiler writes its codegen tree and its plugins there, which is no
+// change of the sources even when a "./..." pattern's tree holds them.
+func (s *sourceWatcher) ignoreInTrees(dirs ...string) {
+	for _, d := range dirs {
+		if d != "" {
+			s.ignore[filepath.Clean(d)] = true
+		}
+	}
+}
+
+// takeReanalyze reports whether a change since the last call may have
+// added or removed a package in a tree, and clears it.
+func (s *sourceWatcher) takeReanalyze() bool {
+	r := s.reanalyze
+	s.reanalyze = false
+	return r
+}
+
+// watchPlan is what sync watches: the directories it needs watched, the
+// tree directories among them, and the missing wanted directories with
+// the ancestors watched in their place.
+type watchPlan struct {
+	need, tree map[string]bool
+	missing    map[string]string
+}
+
+// plan finds what to watch as the file system is now.
+func (s *sourceWatcher) plan() watchPlan {
+	p := watchPlan{need: map[string]bool{}, tree: map[string]bool{}, missing: map[string]string{}}
+	for dir := range s.want {
+		switch {
+		case isDir(dir):
+			p.need[dir] = true
+		case s.inTree(dir):
+			// Gone with its packages, or not there yet: the walk of
+			// its tree finds it when it appears.
+		default:
+			anc := existingAncestor(dir)
+			p.missing[dir] = anc
+			if anc != "" {
+				p.need[anc] = true
+			}
+		}
+	}
+	for root := range s.trees {
+		for _, dir := range treeDirs(root, s.ignore) {
+			p.tree[dir] = true
+			p.need[dir] = true
+		}
+	}
+	return p
+}
+
+// same reports whether p and q watch the same directories for the same
+// reasons.
+func (p watchPlan) same(q watchPlan) bool {
+	return maps.Equal(p.need, q.need) && maps.Equal(p.tree, q.tree) && maps.Equal(p.missing, q.missing)
+}
+
+// inTree reports whether dir is strictly below a tree root, in a
+// directory the tree's pattern can match (no element skipped by
+// skipTreeName on the way).
+func (s *sourceWatcher) inTree(dir string) bool {
+	for root := range s.trees {
+		rel, err := filepath.Rel(root, dir)
+		if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			continue
+		}
+		if !slices.ContainsFunc(strings.Split(rel, string(filepath.Separator)), skipTreeName) {
+			return true
+		}
+	}
+	return false
 }
 
 // sync brings the watches in line with the file system: every wanted
 // directory that exists is watched, and for one that does not, its
-// nearest existing ancestor. It logs each directory that went missing and
-// returns those that came back.
+// nearest existing ancestor; every directory of the trees is watched. It
+// logs each directory that went missing and returns those that came back.
 func (s *sourceWatcher) sync() (back []string, err error) {
-	var missing map[string]string
+	var p watchPlan
 	var errs []error
-	// A directory created below a missing one's ancestor before that
-	// ancestor's watch was added sends no event: look again after adding
-	// watches until nothing moved.
+	// A directory created below a missing one's ancestor, or in a tree,
+	// before that ancestor's watch was added sends no event: look again
+	// after adding watches until nothing moved.
 	for range 64 {
 		errs = nil
-		need := map[string]bool{}
-		missing = map[string]string{}
-		for dir := range s.want {
-			if isDir(dir) {
-				need[dir] = true
-				continue
-			}
-			anc := existingAncestor(dir)
-			missing[dir] = anc
-			if anc != "" {
-				need[anc] = true
-			}
-		}
+		p = s.plan()
 		for dir := range s.watched {
-			if !need[dir] {
+			if !p.need[dir] {
 				// fsnotify may have dropped the watch already.
 				_ = s.w.Remove(dir)
 				delete(s.watched, dir)
 			}
 		}
-		for _, dir := range slices.Sorted(maps.Keys(need)) {
+		for _, dir := range slices.Sorted(maps.Keys(p.need)) {
 			// Adding a watched directory again is harmless, and renews a
 			// watch fsnotify dropped when the directory went away.
 			if err := s.w.Add(dir); err != nil {
@@ -137,76 +248,117 @@ func (s *sourceWatcher) sync() (back []string, err error) {
 			}
 			s.watched[dir] = true
 		}
-		moved := false
-		for dir, anc := range missing {
-			if isDir(dir) || existingAncestor(dir) != anc {
-				moved = true
-			}
-		}
-		if !moved {
+		if p.same(s.plan()) {
 			break
 		}
 	}
-	for _, dir := range slices.Sorted(maps.Keys(missing)) {
+	s.treeDirs = p.tree
+	for _, dir := range slices.Sorted(maps.Keys(p.missing)) {
 		if _, was := s.missing[dir]; !was {
-			s.le.WithField("dir", dir).WithField("watching", missing[dir]).
+			s.le.WithField("dir", dir).WithField("watching", p.missing[dir]).
 				Warn("a watched source directory does not exist (removed, renamed away, or not created yet): waiting for it, then rebuilding")
 		}
 	}
 	for _, dir := range slices.Sorted(maps.Keys(s.missing)) {
-		if _, still := missing[dir]; !still && s.want[dir] {
+		if _, still := p.missing[dir]; !still && s.want[dir] && isDir(dir) {
 			s.le.WithField("dir", dir).Info("a watched source directory is back: rebuilding")
 			back = append(back, dir)
 		}
 	}
-	s.missing = missing
+	s.missing = p.missing
 	return back, errors.Join(errs...)
 }
 
-// handle keeps the watches right after ev and reports whether ev can
-// change the build.
-func (s *sourceWatcher) handle(ev fsnotify.Event) bool {
+// handle keeps the watches right after ev and returns the path of the
+// change ev makes to the build: "" if none.
+func (s *sourceWatcher) handle(ev fsnotify.Event) string {
 	if !ev.Has(fsnotify.Create) && !ev.Has(fsnotify.Write) && !ev.Has(fsnotify.Remove) && !ev.Has(fsnotify.Rename) {
-		return false
+		return ""
 	}
+	dir, base := filepath.Dir(ev.Name), filepath.Base(ev.Name)
+	// Whether dir was a tree directory before the event: a go.mod created
+	// in it takes it out of its tree.
+	inTree := s.treeDirs[dir]
 	if ev.Has(fsnotify.Create) || ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
 		if s.structural(ev.Name) {
+			trees := s.treeDirs
 			back, err := s.sync()
 			if err != nil {
 				s.le.WithError(err).Warn("can't watch every source directory: some changes may be missed")
 			}
+			// A directory of a tree that appeared or went away (this
+			// one, or one the sync found with it) may bring or take
+			// packages.
+			if moved := treeChange(trees, s.treeDirs); moved != "" {
+				s.reanalyze = true
+				return moved
+			}
 			// A wanted directory that went away took files with it; one
 			// that came back brought them.
 			if len(back) != 0 || s.want[ev.Name] {
-				return true
+				return ev.Name
 			}
 		}
 	}
-	dir := filepath.Dir(ev.Name)
-	if !s.want[dir] {
+	if !s.want[dir] && !inTree {
 		// An event in an ancestor watched for a missing directory.
-		return false
+		return ""
 	}
-	base := filepath.Base(ev.Name)
 	switch {
 	case s.files[ev.Name]:
-		return true
+		return ev.Name
 	case strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_"):
-		return false
-	case isModuleFile(base), analysis.IsSourceName(base):
-		return true
+		return ""
+	case isModuleFile(base):
+		// A go.mod that appears in a tree directory takes it out of
+		// the tree (a nested module), one that goes away puts it in.
+		if inTree {
+			s.reanalyze = true
+		}
+		return ev.Name
+	case analysis.IsSourceName(base):
+		// A source in a tree directory without a package may make one.
+		if inTree && !s.srcDirs[dir] {
+			s.reanalyze = true
+		}
+		return ev.Name
+	case s.anyDirs[dir]:
+		return ev.Name
 	}
-	return s.anyDirs[dir]
+	return ""
 }
 
-// structural reports whether an event on name can add or remove a wanted
-// directory: name is one, or an ancestor of a missing one.
+// treeChange returns the first directory, in sorted order, that is in
+// only one of the tree directory sets old and now: "" if they are the
+// same.
+func treeChange(old, now map[string]bool) string {
+	var moved []string
+	for dir := range old {
+		if !now[dir] {
+			moved = append(moved, dir)
+		}
+	}
+	for dir := range now {
+		if !old[dir] {
+			moved = append(moved, dir)
+		}
+	}
+	if len(moved) == 0 {
+		return ""
+	}
+	return slices.Min(moved)
+}
+
+// structural reports whether an event on name can add or remove a
+// watched directory: name is a wanted or tree directory, an ancestor of a
+// missing one, a go.mod in a tree, or a new entry in a tree directory.
 func (s *sourceWatcher) structural(name string) bool {
-	if s.want[name] {
+	dir := filepath.Dir(name)
+	if s.want[name] || s.treeDirs[name] || s.treeDirs[dir] && (filepath.Base(name) == "go.mod" || isDir(name)) {
 		return true
 	}
-	for dir := range s.missing {
-		if strings.HasPrefix(dir, name+string(filepath.Separator)) {
+	for d := range s.missing {
+		if strings.HasPrefix(d, name+string(filepath.Separator)) {
 			return true
 		}
 	}
@@ -232,6 +384,8 @@ func (s *sourceWatcher) settle(ctx context.Context, quiet time.Duration) error {
 // are not known, so the watches are renewed and a build runs.
 func (s *sourceWatcher) watchError(err error) {
 	s.le.WithError(err).Warn("the file watcher reported an error, changes may have been missed: watching again and rebuilding")
+	// A package may have appeared unseen.
+	s.reanalyze = true
 	if _, err := s.sync(); err != nil {
 		s.le.WithError(err).Warn("can't watch every source directory: some changes may be missed")
 	}
@@ -242,6 +396,10 @@ func (s *sourceWatcher) watchError(err error) {
 // are not known). It returns nil, nil once stop is closed (a nil stop
 // never is), and an error only when ctx ends or the watcher is closed.
 func (s *sourceWatcher) next(ctx context.Context, stop <-chan struct{}) (*change, error) {
+	if path := s.unseen; path != "" {
+		s.unseen = ""
+		return &change{path: path, at: time.Now()}, nil
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -252,8 +410,8 @@ func (s *sourceWatcher) next(ctx context.Context, stop <-chan struct{}) (*change
 			if !ok {
 				return nil, fmt.Errorf("watch sources: watcher closed")
 			}
-			if s.handle(ev) {
-				return &change{path: ev.Name, at: time.Now()}, nil
+			if path := s.handle(ev); path != "" {
+				return &change{path: path, at: time.Now()}, nil
 			}
 		case err, ok := <-s.w.Errors:
 			if !ok {
@@ -282,17 +440,27 @@ func changedSince(files []string, t time.Time) *change {
 	return nil
 }
 
+// patternDir is a directory a package pattern names.
+type patternDir struct {
+	// dir is the directory, absolute and clean.
+	dir string
+	// tree is set for a "/..." pattern: every directory below dir in
+	// which it can match a package is watched too (treeDirs).
+	tree bool
+}
+
 // patternDirs returns the directories that the package patterns name:
 // local patterns ("./x", "../y/...", absolute paths) relative to workDir,
 // and import path patterns inside the module that holds workDir. They are
 // watched even while no package is found there, so a package that appears
 // (or a directory that comes back) is built. A "/..." pattern names its
-// root only: a package that appears deeper is built at the next change of
-// a watched file. Patterns of other modules name no directory.
-func patternDirs(workDir string, patterns []string) []string {
+// tree: a package that appears anywhere in it is built. Patterns of other
+// modules name no directory.
+func patternDirs(workDir string, patterns []string) []patternDir {
 	modDir, modPath := enclosingModule(workDir)
-	var dirs []string
+	var dirs []patternDir
 	for _, p := range patterns {
+		tree := strings.HasSuffix(p, "...")
 		p = strings.TrimSuffix(strings.TrimSuffix(p, "..."), "/")
 		switch {
 		case filepath.IsAbs(p):
@@ -303,9 +471,57 @@ func patternDirs(workDir string, patterns []string) []string {
 		default:
 			continue
 		}
-		dirs = append(dirs, filepath.Clean(p))
+		dirs = append(dirs, patternDir{dir: filepath.Clean(p), tree: tree})
 	}
 	return dirs
+}
+
+// treeDirs returns root, if it is a directory, and every directory below
+// it in which a "root/..." pattern can match a package, as the go command
+// walks it: not the directories skipTreeName skips, nor those holding a
+// go.mod of their own (nested modules), nor anything below them, and no
+// symbolic links. The directories in ignore, and all below them, are left
+// out too, and so are directories that can't be read.
+func treeDirs(root string, ignore map[string]bool) []string {
+	var dirs []string
+	var walk func(dir string)
+	walk = func(dir string) {
+		if dir != root && ignore[dir] {
+			return
+		}
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			return
+		}
+		if dir != root && slices.ContainsFunc(ents, func(e os.DirEntry) bool { return e.Name() == "go.mod" && !e.IsDir() }) {
+			return
+		}
+		dirs = append(dirs, dir)
+		for _, e := range ents {
+			if e.IsDir() && !skipTreeName(e.Name()) {
+				walk(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	walk(root)
+	return dirs
+}
+
+// skipTreeName reports whether the go command's "/..." patterns skip a
+// directory of this name, and everything below it: testdata, vendor, and
+// names starting with "." or "_".
+func skipTreeName(name string) bool {
+	return name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
+}
+
+// forgetAnalysis makes the next build of c run the analysis again even if
+// none of the files it read changed: a package may have appeared in, or
+// gone from, a "/..." pattern's tree, which the reuse of the analysis
+// (analysis.Record) does not look for.
+func (c *Compiler) forgetAnalysis() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.record = nil
 }
 
 // enclosingModule returns the directory and module path of the go.mod

@@ -147,7 +147,7 @@ func TestWatchSeesAPackageAppear(t *testing.T) {
 	mod := t.TempDir()
 	pkg := filepath.Join(mod, "a", "b")
 	dirs := patternDirs(mod, []string{"./a/b"})
-	if len(dirs) != 1 || dirs[0] != pkg {
+	if len(dirs) != 1 || dirs[0] != (patternDir{dir: pkg}) {
 		t.Fatalf("patternDirs = %v, want [%s]", dirs, pkg)
 	}
 	w, _ := newTestWatcher(t)
@@ -219,9 +219,9 @@ func TestPatternDirs(t *testing.T) {
 	got := patternDirs(work, []string{
 		"./a", "../b/...", "./...", "/abs/c", "example.com/m/d/e", "example.com/m/...", "example.com/other/f", "github.com/x/y",
 	})
-	want := []string{
-		filepath.Join(work, "a"), filepath.Join(mod, "b"), work, "/abs/c",
-		filepath.Join(mod, "d", "e"), mod,
+	want := []patternDir{
+		{filepath.Join(work, "a"), false}, {filepath.Join(mod, "b"), true}, {work, true}, {"/abs/c", false},
+		{filepath.Join(mod, "d", "e"), false}, {mod, true},
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("patternDirs =\n%v\nwant\n%v", got, want)

@@ -115,10 +115,12 @@ func (s *sourceWatcher) set(files []string, dirs []patternDir) error {
 	s.srcDirs = map[string]bool{}
 	s.anyDirs = map[string]bool{}
 	s.trees = map[string]bool{}
+	fileDirs := map[string]bool{}
 	for _, f := range files {
 		s.files[f] = true
 		dir := filepath.Dir(f)
 		s.want[dir] = true
+		fileDirs[dir] = true
 		switch base := filepath.Base(f); {
 		case analysis.IsSourceName(base):
 			s.srcDirs[dir] = true
@@ -133,7 +135,19 @@ func (s *sourceWatcher) set(files []string, dirs []patternDir) error {
 			s.trees[dir] = true
 		}
 	}
-	_, err := s.sync()
+	back, gone, err := s.sync()
+	// A build directory that went away since the build read it, or a
+	// missing one that came back, is a change even when its event is lost:
+	// it may have been sent to a watch this sync dropped (the ancestor
+	// watched for a missing directory), or to none (the first build runs
+	// before its files are known).
+	if s.unseen == "" {
+		if len(back) != 0 {
+			s.unseen = back[0]
+		} else if i := slices.IndexFunc(gone, func(d string) bool { return fileDirs[d] }); i >= 0 {
+			s.unseen = gone[i]
+		}
+	}
 	if maps.Equal(prevRoots, s.trees) {
 		if moved := treeChange(prevTree, s.treeDirs); moved != "" {
 			s.reanalyze = true
@@ -222,8 +236,9 @@ func (s *sourceWatcher) inTree(dir string) bool {
 // sync brings the watches in line with the file system: every wanted
 // directory that exists is watched, and for one that does not, its
 // nearest existing ancestor; every directory of the trees is watched. It
-// logs each directory that went missing and returns those that came back.
-func (s *sourceWatcher) sync() (back []string, err error) {
+// logs each directory that went missing and returns those that came back
+// and those that went missing.
+func (s *sourceWatcher) sync() (back, gone []string, err error) {
 	var p watchPlan
 	var errs []error
 	// A directory created below a missing one's ancestor, or in a tree,
@@ -257,6 +272,7 @@ func (s *sourceWatcher) sync() (back []string, err error) {
 		if _, was := s.missing[dir]; !was {
 			s.le.WithField("dir", dir).WithField("watching", p.missing[dir]).
 				Warn("a watched source directory does not exist (removed, renamed away, or not created yet): waiting for it, then rebuilding")
+			gone = append(gone, dir)
 		}
 	}
 	for _, dir := range slices.Sorted(maps.Keys(s.missing)) {
@@ -266,7 +282,7 @@ func (s *sourceWatcher) sync() (back []string, err error) {
 		}
 	}
 	s.missing = p.missing
-	return back, errors.Join(errs...)
+	return back, gone, errors.Join(errs...)
 }
 
 // handle keeps the watches right after ev and returns the path of the
@@ -282,7 +298,7 @@ func (s *sourceWatcher) handle(ev fsnotify.Event) string {
 	if ev.Has(fsnotify.Create) || ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
 		if s.structural(ev.Name) {
 			trees := s.treeDirs
-			back, err := s.sync()
+			back, _, err := s.sync()
 			if err != nil {
 				s.le.WithError(err).Warn("can't watch every source directory: some changes may be missed")
 			}
@@ -386,7 +402,7 @@ func (s *sourceWatcher) watchError(err error) {
 	s.le.WithError(err).Warn("the file watcher reported an error, changes may have been missed: watching again and rebuilding")
 	// A package may have appeared unseen.
 	s.reanalyze = true
-	if _, err := s.sync(); err != nil {
+	if _, _, err := s.sync(); err != nil {
 		s.le.WithError(err).Warn("can't watch every source directory: some changes may be missed")
 	}
 }

@@ -221,3 +221,50 @@ func TestWatchTreeNestedModuleLeaves(t *testing.T) {
 		t.Errorf("watched = %v, want only %s", got, root)
 	}
 }
+
+// TestWatchSeesADirChangeBetweenBuilds proves that set reports a missing
+// package directory that came back, and a build directory that went away,
+// between a build and the next set, even though the event of each went to
+// a watch that set drops (the ancestor watched for the missing directory)
+// or to none: the host loses no edit made while a build ran.
+func TestWatchSeesADirChangeBetweenBuilds(t *testing.T) {
+	mod := t.TempDir()
+	pkg := filepath.Join(mod, "counter")
+	w, _ := newTestWatcher(t)
+	ctx := watchCtx(t)
+	dirs := patternDirs(mod, []string{"./counter"})
+	if err := w.set(nil, dirs); err != nil {
+		t.Fatal(err)
+	}
+	// Back: created while "the build" ran, seen by set before next.
+	compilertest.Write(t, pkg, "c.go", "package counter\n")
+	files := []string{filepath.Join(pkg, "c.go")}
+	if err := w.set(files, dirs); err != nil {
+		t.Fatal(err)
+	}
+	if got := nextChange(t, ctx, w); got != pkg {
+		t.Fatalf("change = %s, want the directory that came back %s", got, pkg)
+	}
+	// Gone: a directory of the build's files, never watched (the first
+	// build runs before its files are known), removed before set.
+	lib := filepath.Join(mod, "lib")
+	compilertest.Write(t, lib, "l.go", "package lib\n")
+	files = append(files, filepath.Join(lib, "l.go"))
+	if err := os.RemoveAll(lib); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.set(files, dirs); err != nil {
+		t.Fatal(err)
+	}
+	if got := nextChange(t, ctx, w); got != lib {
+		t.Fatalf("change = %s, want the build directory that went away %s", got, lib)
+	}
+	// Still gone at the next set (a build that failed for it): set finds
+	// no change, so a missing directory is no rebuild loop.
+	if err := w.set(files, dirs); err != nil {
+		t.Fatal(err)
+	}
+	if w.unseen != "" {
+		t.Fatalf("set with the same missing directory reported a change: %s", w.unseen)
+	}
+}

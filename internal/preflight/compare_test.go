@@ -53,6 +53,16 @@ func TestCompare(t *testing.T) {
 		{"cgo", info("go1.26.8", base), info("go1.26.8", with("CGO_ENABLED", "0")), []string{"CGO_ENABLED|1|0"}},
 		{"goamd64", info("go1.26.8", base), info("go1.26.8", with("GOAMD64", "v3")), []string{"GOAMD64|v1|v3"}},
 		{"race", info("go1.26.8", with("-race", "true")), info("go1.26.8", base), []string{"-race|true|false"}},
+		{"pgo", info("go1.26.8", with("-pgo", "/src/default.pgo")), info("go1.26.8", base), []string{"-pgo|/src/default.pgo|off"}},
+		// Build info records the profile's path, not its contents.
+		{"pgo recorded alike", info("go1.26.8", with("-pgo", "/src/default.pgo")), info("go1.26.8", with("-pgo", "/src/default.pgo")),
+			[]string{"-pgo (the profile's contents)|/src/default.pgo|/src/default.pgo"}},
+		{"cover", info("go1.26.8", with("-cover", "true")), info("go1.26.8", base), []string{"-cover|true|false"}},
+		// Build info records neither -coverpkg nor -covermode.
+		{"cover recorded alike", info("go1.26.8", with("-cover", "true")), info("go1.26.8", with("-cover", "true")),
+			[]string{"-coverpkg, -covermode|(not recorded)|(not recorded)"}},
+		{"pgo recorded alike, a module differs", info("go1.26.8", with("-pgo", "/p"), "a.com/x v1.0.0"), info("go1.26.8", with("-pgo", "/p"), "a.com/x v1.1.0"),
+			[]string{"module a.com/x|v1.0.0|v1.1.0"}},
 		// The lists before hostinfo's table missed these.
 		{"asmflags", info("go1.26.8", with("-asmflags", "-spectre=all")), info("go1.26.8", base), []string{"-asmflags|-spectre=all|"}},
 		{"cgo flags", info("go1.26.8", with("CGO_CFLAGS", "-O2 -g")), info("go1.26.8", with("CGO_CFLAGS", "-O0")), []string{"CGO_CFLAGS|-O2 -g|-O0"}},

@@ -135,7 +135,7 @@ func Compare(host, plugin *debug.BuildInfo) []Mismatch {
 		if !ok {
 			continue
 		}
-		if pv := pm[path]; hv != pv && !fromHostVendor(path, hv, pv) {
+		if pv := pm[path]; hv != pv && !fromHostVendor(path, hv, pv) && !fromHostSource(hv, pv) {
 			out = append(out, Mismatch{
 				Item: "module " + path, Host: hv, Plugin: pv,
 				Fix: "require and replace " + path + " in the plugin's go.mod as the host does (" + show(hv) + ")",
@@ -222,6 +222,20 @@ func vendorOnly(host, plugin *debug.BuildInfo) bool {
 		}
 	}
 	return false
+}
+
+// fromHostSource reports whether a plugin's module (version pv) is a
+// module the host built from source (hv "(devel)": its main module, or a
+// workspace module) replaced by a local directory, as the hotbus compiler
+// builds it: build info can't tell whether the directory is the host's, the
+// fingerprints can, so it is no difference to explain.
+func fromHostSource(hv, pv string) bool {
+	_, dir, ok := strings.Cut(pv, " => ")
+	if hv != hostinfo.DevelVersion || !ok {
+		return false
+	}
+	dir, _, _ = strings.Cut(dir, "@")
+	return filepath.IsAbs(dir) || strings.HasPrefix(dir, "./") || strings.HasPrefix(dir, "../")
 }
 
 // fromHostVendor reports whether a plugin's module (version pv) is the

@@ -28,6 +28,12 @@ func info(goVersion string, settings map[string]string, mods ...string) *debug.B
 	return bi
 }
 
+// withMain sets the main module path of bi.
+func withMain(bi *debug.BuildInfo, path string) *debug.BuildInfo {
+	bi.Main.Path = path
+	return bi
+}
+
 func TestCompare(t *testing.T) {
 	base := map[string]string{"CGO_ENABLED": "1", "GOARCH": "amd64", "GOAMD64": "v1"}
 	with := func(kv ...string) map[string]string {
@@ -61,6 +67,11 @@ func TestCompare(t *testing.T) {
 		// Build info records neither -coverpkg nor -covermode.
 		{"cover recorded alike", info("go1.26.8", with("-cover", "true")), info("go1.26.8", with("-cover", "true")),
 			[]string{"-coverpkg, -covermode|(not recorded)|(not recorded)"}},
+		// The hotbus compiler replaces a module the host built from
+		// source by its directory: not a difference build info can tell.
+		{"a devel module replaced by a directory", info("go1.26.8", base, "a.com/x v1.0.0"), withMain(info("go1.26.8", base, "a.com/x v1.0.0", "example.com/host v0.0.0-00010101000000-000000000000 => /src/host"), "hotbus/plugin"), nil},
+		{"a devel module replaced by a module", info("go1.26.8", base, "a.com/x v1.0.0"), withMain(info("go1.26.8", base, "a.com/x v1.0.0", "example.com/host v0.0.0-00010101000000-000000000000 => example.com/fork"), "hotbus/plugin"),
+			[]string{"module example.com/host|(devel)|v0.0.0-00010101000000-000000000000 => example.com/fork"}},
 		{"pgo recorded alike, a module differs", info("go1.26.8", with("-pgo", "/p"), "a.com/x v1.0.0"), info("go1.26.8", with("-pgo", "/p"), "a.com/x v1.1.0"),
 			[]string{"module a.com/x|v1.0.0|v1.1.0"}},
 		// The lists before hostinfo's table missed these.

@@ -1,0 +1,187 @@
+package hot_compiler_test
+
+import (
+	"context"
+	"debug/buildinfo"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	hot_compiler "github.com/hotbus/hotbus/hot/compiler"
+	"github.com/hotbus/hotbus/internal/hostinfo"
+)
+
+// writeCPUProfile writes a valid CPU profile to path: runtime/pprof's
+// record of a short run of JSON encoding and sorting, Go code that the
+// runtime (maps, allocation) and the packages a host links run too.
+func writeCPUProfile(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		t.Skipf("CPU profiling is in use (go test -cpuprofile?): %v", err)
+	}
+	end := time.Now().Add(300 * time.Millisecond)
+	n := 0
+	for time.Now().Before(end) {
+		m := make(map[string][]string, 64)
+		for i := range 64 {
+			m[strings.Repeat("k", i)] = strings.Fields(strings.Repeat("v ", i))
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts := strings.Split(string(b), ",")
+		slices.Sort(parts)
+		n += len(parts)
+	}
+	pprof.StopCPUProfile()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("profiled %d JSON fields into %s", n, path)
+}
+
+// buildTestHost builds the test host (testdata/host) with flags into dir
+// and returns its path and build settings.
+func buildTestHost(t *testing.T, dir string, flags ...string) (string, map[string]string) {
+	t.Helper()
+	host := filepath.Join(dir, "host")
+	args := append(append([]string{"build"}, flags...), "-o", host, "./testdata/host")
+	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	bi, err := buildinfo.ReadFile(host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return host, hostinfo.SettingMap(bi)
+}
+
+// hostOptions are the options of a boilerplate plugin for the host binary.
+func hostOptions(t *testing.T, dir, host, binaryID string) hot_compiler.Options {
+	return hot_compiler.Options{
+		WorkDir:    repoRoot,
+		Packages:   []string{boilerplatePkg},
+		OutputDir:  filepath.Join(dir, "plugins"),
+		CodegenDir: filepath.Join(dir, "codegen"),
+		BinaryID:   binaryID,
+		HostBinary: host,
+		Logger:     testLogger(t),
+	}
+}
+
+// buildErr runs one Build with opts and returns its error.
+func buildErr(t *testing.T, opts hot_compiler.Options) error {
+	t.Helper()
+	c, err := hot_compiler.NewCompiler(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	_, err = c.Build(ctx)
+	return err
+}
+
+// runInHost runs the host binary with the plugin and env, and fails unless
+// the boilerplate controller from the plugin greeted.
+func runInHost(t *testing.T, host, plugin string, env ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, host, plugin)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("host: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "hello from boilerplate controller: trimmed host") {
+		t.Errorf("host output:\n%s", out)
+	}
+}
+
+// TestBuildForPGOHost: a host built with a PGO profile (go build's
+// -pgo=auto uses the main package's default.pgo and records its absolute
+// path, as -pgo=<file> does) compiles every package with it, so a plugin
+// built without it is refused ("plugin was built with a different version
+// of package internal/runtime/maps"). The compiler builds the plugin with
+// the host's profile and it runs in the host; once the profile is gone,
+// the build fails first, naming the file and what to do.
+func TestBuildForPGOHost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a host and plugins")
+	}
+	dir := t.TempDir()
+	profile := filepath.Join(dir, "default.pgo")
+	writeCPUProfile(t, profile)
+	host, settings := buildTestHost(t, dir, "-pgo="+profile)
+	if got := settings["-pgo"]; got != profile {
+		t.Fatalf("the host's build info records -pgo=%q, want %q", got, profile)
+	}
+
+	res := build(t, hostOptions(t, dir, host, "boilerplate-pgo"))
+	if !slices.Contains(res.Build.Flags, "-pgo="+profile) {
+		t.Errorf("flags %q do not pass the host's profile", res.Build.Flags)
+	}
+	runInHost(t, host, res.PluginPath)
+
+	if err := os.Remove(profile); err != nil {
+		t.Fatal(err)
+	}
+	err := buildErr(t, hostOptions(t, dir, host, "boilerplate-pgo-gone"))
+	for _, want := range []string{"PGO profile " + profile, "restore " + profile, "rebuild the host"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("build after the profile was removed: got %v, want an error containing %q", err, want)
+		}
+	}
+}
+
+// TestBuildForCoverHost: a host built with -cover (build info records
+// -cover=true only) instruments the packages of its main module, hotbus's
+// hot/plugin among them, so a plugin built without the same coverage is
+// refused. The compiler mirrors the go command's default (-cover
+// -coverpkg=<main module>/...): the plugin runs in the host, which writes
+// its coverage. A host built with -covermode=atomic can't be mirrored
+// (build info doesn't record it): the compiler publishes nothing and says
+// why.
+func TestBuildForCoverHost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds hosts and plugins")
+	}
+	dir := t.TempDir()
+	host, settings := buildTestHost(t, dir, "-cover")
+	if got := settings["-cover"]; got != "true" {
+		t.Fatalf("the host's build info records -cover=%q, want true", got)
+	}
+	res := build(t, hostOptions(t, dir, host, "boilerplate-cover"))
+	for _, want := range []string{"-cover", "-coverpkg=github.com/hotbus/hotbus/...", "-pgo=off"} {
+		if !slices.Contains(res.Build.Flags, want) {
+			t.Errorf("flags %q lack %s", res.Build.Flags, want)
+		}
+	}
+	covdir := t.TempDir()
+	runInHost(t, host, res.PluginPath, "GOCOVERDIR="+covdir)
+	if ents, err := os.ReadDir(covdir); err != nil || len(ents) == 0 {
+		t.Errorf("the -cover host wrote no coverage data into GOCOVERDIR (%v)", err)
+	}
+
+	atomicDir := t.TempDir()
+	atomicHost, _ := buildTestHost(t, atomicDir, "-cover", "-covermode=atomic")
+	err := buildErr(t, hostOptions(t, atomicDir, atomicHost, "boilerplate-cover-atomic"))
+	for _, want := range []string{"would be refused", "-coverpkg, -covermode", "build the host without -coverpkg and -covermode"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("a host built with -covermode=atomic: got %v, want an error containing %q", err, want)
+		}
+	}
+}

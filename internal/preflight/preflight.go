@@ -10,7 +10,7 @@
 // and plugins opened before) has another fingerprint. [Check] compares the
 // same symbols with debug/elf. The explanation comes from build info: the
 // Go version, the build settings of hostinfo's table (-trimpath, -tags,
-// CGO_ENABLED, GOARCH/GOAMD64, -race, ...) and the version or replacement
+// CGO_ENABLED, GOARCH/GOAMD64, -race, -pgo, -cover, ...) and the version or replacement
 // of every module both binaries contain.
 //
 // Everything here is pure: it reads files and returns values.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"debug/buildinfo"
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,10 +18,37 @@ import (
 	"github.com/hotbus/hotbus/internal/hostinfo"
 )
 
+// encodeJSON is a workload to profile: JSON encoding and sorting, Go code
+// that the runtime (maps, allocation) and the packages a host links run
+// too. It returns how many fields it sorted.
+func encodeJSON(t *testing.T) int {
+	m := make(map[string][]string, 64)
+	for i := range 64 {
+		m[strings.Repeat("k", i)] = strings.Fields(strings.Repeat("v ", i))
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.Split(string(b), ",")
+	slices.Sort(parts)
+	return len(parts)
+}
+
+// sortInts is another workload: filling maps of ints and sorting.
+func sortInts(*testing.T) int {
+	m := make(map[int]int, 4096)
+	for i := range 4096 {
+		m[i*7919%4096] = i
+	}
+	keys := slices.Collect(maps.Keys(m))
+	slices.Sort(keys)
+	return len(keys)
+}
+
 // writeCPUProfile writes a valid CPU profile to path: runtime/pprof's
-// record of a short run of JSON encoding and sorting, Go code that the
-// runtime (maps, allocation) and the packages a host links run too.
-func writeCPUProfile(t *testing.T, path string) {
+// record of a short run of work.
+func writeCPUProfile(t *testing.T, path string, work func(*testing.T) int) {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
@@ -33,23 +61,13 @@ func writeCPUProfile(t *testing.T, path string) {
 	end := time.Now().Add(300 * time.Millisecond)
 	n := 0
 	for time.Now().Before(end) {
-		m := make(map[string][]string, 64)
-		for i := range 64 {
-			m[strings.Repeat("k", i)] = strings.Fields(strings.Repeat("v ", i))
-		}
-		b, err := json.Marshal(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		parts := strings.Split(string(b), ",")
-		slices.Sort(parts)
-		n += len(parts)
+		n += work(t)
 	}
 	pprof.StopCPUProfile()
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("profiled %d JSON fields into %s", n, path)
+	t.Logf("profiled %d work items into %s", n, path)
 }
 
 // buildTestHost builds the test host (testdata/host) with flags into dir
@@ -116,15 +134,17 @@ func runInHost(t *testing.T, host, plugin string, env ...string) {
 // path, as -pgo=<file> does) compiles every package with it, so a plugin
 // built without it is refused ("plugin was built with a different version
 // of package internal/runtime/maps"). The compiler builds the plugin with
-// the host's profile and it runs in the host; once the profile is gone,
-// the build fails first, naming the file and what to do.
+// the host's profile and it runs in the host. Once the profile changed
+// (build info records its path, not its contents), the built plugin is
+// refused and not published, with the profile named as the likely cause;
+// once it is gone, the build fails first, naming the file and what to do.
 func TestBuildForPGOHost(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a host and plugins")
 	}
 	dir := t.TempDir()
 	profile := filepath.Join(dir, "default.pgo")
-	writeCPUProfile(t, profile)
+	writeCPUProfile(t, profile, encodeJSON)
 	host, settings := buildTestHost(t, dir, "-pgo="+profile)
 	if got := settings["-pgo"]; got != profile {
 		t.Fatalf("the host's build info records -pgo=%q, want %q", got, profile)
@@ -136,10 +156,19 @@ func TestBuildForPGOHost(t *testing.T) {
 	}
 	runInHost(t, host, res.PluginPath)
 
+	writeCPUProfile(t, profile, sortInts)
+	err := buildErr(t, hostOptions(t, dir, host, "boilerplate-pgo-changed"))
+	t.Logf("after the profile changed: %v", err)
+	for _, want := range []string{"would be refused", "-pgo (the profile's contents)", "modified at", "restore it as it was, or rebuild the host"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("build after the profile changed: got %v, want an error containing %q", err, want)
+		}
+	}
+
 	if err := os.Remove(profile); err != nil {
 		t.Fatal(err)
 	}
-	err := buildErr(t, hostOptions(t, dir, host, "boilerplate-pgo-gone"))
+	err = buildErr(t, hostOptions(t, dir, host, "boilerplate-pgo-gone"))
 	for _, want := range []string{"PGO profile " + profile, "restore " + profile, "rebuild the host"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("build after the profile was removed: got %v, want an error containing %q", err, want)

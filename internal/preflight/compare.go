@@ -148,6 +148,9 @@ func Compare(host, plugin *debug.BuildInfo) []Mismatch {
 	return out
 }
 
+// profileItem is the Mismatch item of a PGO profile both builds name.
+const profileItem = "-pgo (the profile's contents)"
+
 // unrecorded returns, for builds whose recorded settings and modules match,
 // the settings that may still differ in what build info does not record:
 // the contents of a PGO profile both name (build info records its path),
@@ -156,7 +159,7 @@ func unrecorded(host, plugin *debug.BuildInfo) []Mismatch {
 	var out []Mismatch
 	if v := hostinfo.Value(host, "-pgo"); v != "off" && v == hostinfo.Value(plugin, "-pgo") {
 		out = append(out, Mismatch{
-			Item: "-pgo (the profile's contents)", Host: v, Plugin: v,
+			Item: profileItem, Host: v, Plugin: v,
 			Fix: "both were built with the PGO profile " + v + ", but build info records its path, not its contents: " +
 				"if the file changed since the host was built, restore it as it was, or rebuild the host",
 		})

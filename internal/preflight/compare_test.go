@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // info builds a BuildInfo from a Go version, settings and modules
@@ -185,5 +186,40 @@ func TestHostWithoutPluginSupport(t *testing.T) {
 	}
 	if h2.Info.GoVersion != host.Info.GoVersion {
 		t.Errorf("ReadHost go version %q, CurrentHost %q", h2.Info.GoVersion, host.Info.GoVersion)
+	}
+}
+
+// TestProfileChange: what preflight can tell of a PGO profile changed or
+// removed since the host was built (build info records its path only).
+func TestProfileChange(t *testing.T) {
+	dir := t.TempDir()
+	host := filepath.Join(dir, "host")
+	profile := filepath.Join(dir, "default.pgo")
+	for _, f := range []string{host, profile} {
+		if err := os.WriteFile(f, []byte(f), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	built := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(host, built, built); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(profile, built.Add(-time.Minute), built.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got := profileChange(profile, host); got != "" {
+		t.Errorf("a profile older than the host: %q, want nothing", got)
+	}
+	if err := os.Chtimes(profile, built.Add(time.Minute), built.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got := profileChange(profile, host); !strings.Contains(got, "modified at") || !strings.Contains(got, "after the host executable "+host) {
+		t.Errorf("a profile modified after the host was built: %q, want it said", got)
+	}
+	if err := os.Remove(profile); err != nil {
+		t.Fatal(err)
+	}
+	if got := profileChange(profile, host); !strings.Contains(got, "can't be read now") {
+		t.Errorf("a removed profile: %q, want it said", got)
 	}
 }

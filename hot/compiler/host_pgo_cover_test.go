@@ -137,7 +137,8 @@ func runInHost(t *testing.T, host, plugin string, env ...string) {
 // the host's profile and it runs in the host. Once the profile changed
 // (build info records its path, not its contents), the built plugin is
 // refused and not published, with the profile named as the likely cause;
-// once it is gone, the build fails first, naming the file and what to do.
+// the host rebuilt with it, the plugin is rebuilt too and runs. Once the
+// profile is gone, the build fails first, naming the file and what to do.
 func TestBuildForPGOHost(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a host and plugins")
@@ -164,6 +165,18 @@ func TestBuildForPGOHost(t *testing.T) {
 			t.Errorf("build after the profile changed: got %v, want an error containing %q", err, want)
 		}
 	}
+
+	// The fix the message gives: rebuild the host. The published plugin
+	// has the same build hash (build info names the same profile path)
+	// but no longer fits: it is rebuilt with the new profile, and runs.
+	if host2, _ := buildTestHost(t, dir, "-pgo="+profile); host2 != host {
+		t.Fatalf("the host was rebuilt at %s, not %s", host2, host)
+	}
+	res = build(t, hostOptions(t, dir, host, "boilerplate-pgo"))
+	if res.Unchanged {
+		t.Error("the plugin built with the old profile was kept for the host built with the new one")
+	}
+	runInHost(t, host, res.PluginPath)
 
 	if err := os.Remove(profile); err != nil {
 		t.Fatal(err)

@@ -51,9 +51,14 @@ var settings = []Setting{
 	{Key: "-asan", Source: BoolFlag, Default: "false", Fix: "build the plugin with -asan exactly when the host was"},
 	{Key: "-asmflags", Source: ValueFlag, Fix: "build the plugin with the host's -asmflags"},
 	{Key: "-compiler", Source: ValueFlag, Default: "gc", Fix: "build the plugin with the host's compiler"},
+	{Key: "-cover", Source: BoolFlag, Default: "false", Fix: "build the plugin with -cover exactly when the host was, instrumenting the packages the host instrumented " +
+		"(the go command's default, which hotbus mirrors: the packages of the host's main module, for a go test binary the package under test; " +
+		"build info records neither -coverpkg nor -covermode): build the host without -coverpkg and -covermode, or without -cover, or use the process target"},
 	{Key: "-gcflags", Source: ValueFlag, Fix: "build the plugin with the host's -gcflags"},
 	{Key: "-ldflags", Source: ValueFlag, Link: true, Fix: "build the plugin with the host's -ldflags if it needs them (they never make the runtime refuse a plugin)"},
 	{Key: "-msan", Source: BoolFlag, Default: "false", Fix: "build the plugin with -msan exactly when the host was"},
+	{Key: "-pgo", Source: ValueFlag, Default: "off", Fix: "build the plugin with the host's PGO profile (-pgo=<the file the host recorded>, with the contents it had when the host was built): " +
+		"restore that file, or rebuild the host (with -pgo=off to build it without a profile)"},
 	{Key: "-race", Source: BoolFlag, Default: "false", Fix: "build the plugin with -race exactly when the host was"},
 	{Key: "-tags", Source: ValueFlag, Fix: "build the plugin with the host's -tags"},
 	{Key: "-trimpath", Source: BoolFlag, Default: "false", Fix: "build the plugin with -trimpath exactly when the host was"},
@@ -124,7 +129,12 @@ func Value(bi *debug.BuildInfo, key string) string {
 // Flags returns the go build flags that reproduce the settings bi
 // records, in the table's order: -trimpath, -race, -msan, -asan when
 // "true"; -tags, -gcflags, -asmflags, -ldflags and -compiler with their
-// values when not the default. extra are the caller's own flags ("-tags=x",
+// values when not the default; -cover with the -coverpkg of the go
+// command's default (see [CoverPackages]) when "true"; and always -pgo:
+// the profile bi records (an absolute path, or only the file's name in a
+// -trimpath build), else -pgo=off, so that a default.pgo beside a built
+// main package is never used by accident (the go command's -pgo=auto).
+// extra are the caller's own flags ("-tags=x",
 // "-ldflags=-w", "-buildmode=plugin"): -tags and -ldflags are combined with
 // bi's (see [LinkFlags]; extra tags come first, each tag once), the others
 // follow as given. -o and the packages are the caller's.
@@ -154,6 +164,15 @@ func Flags(bi *debug.BuildInfo, extra ...string) []string {
 			if ld := LinkFlags(v, extraLd...); ld != "" {
 				flags = append(flags, "-ldflags="+ld)
 			}
+		case s.Key == "-pgo":
+			flags = append(flags, "-pgo="+v)
+		case s.Key == "-cover":
+			if v == "true" {
+				flags = append(flags, s.Key)
+				if pkgs := CoverPackages(bi); pkgs != "" {
+					flags = append(flags, "-coverpkg="+pkgs)
+				}
+			}
 		case s.Source == BoolFlag:
 			if v == "true" {
 				flags = append(flags, s.Key)
@@ -163,6 +182,22 @@ func Flags(bi *debug.BuildInfo, extra ...string) []string {
 		}
 	}
 	return append(flags, rest...)
+}
+
+// CoverPackages returns the -coverpkg pattern of the packages a build
+// with -cover instruments by default, which is all a plugin can mirror:
+// build info records -cover but neither -coverpkg nor -covermode. A go
+// test binary (its path ends in ".test") instruments the package under
+// test, anything else the packages of its main module. "" if bi names
+// neither.
+func CoverPackages(bi *debug.BuildInfo) string {
+	if pkg, ok := strings.CutSuffix(bi.Path, ".test"); ok && pkg != "" {
+		return pkg
+	}
+	if bi.Main.Path == "" {
+		return ""
+	}
+	return bi.Main.Path + "/..."
 }
 
 // LinkFlags returns the -ldflags value of a plugin built for a host that

@@ -51,23 +51,31 @@ func TestFlagsAndEnv(t *testing.T) {
 		flags    []string
 		env      []string
 	}{
-		{"plain", plain, nil, nil,
+		{"plain", plain, nil, []string{"-pgo=off"},
 			[]string{"CGO_CFLAGS=-O2 -g", "CGO_CPPFLAGS=", "CGO_CXXFLAGS=-O2 -g", "CGO_ENABLED=1", "CGO_LDFLAGS=-O2 -g", "GOAMD64=v1", "GOARCH=amd64", "GOOS=linux"}},
-		{"plain with a tag", plain, []string{"-tags=extra"}, []string{"-tags=extra"}, nil},
-		{"booleans", []string{"-trimpath=true", "-race=true", "-msan=false", "-asan=true"}, nil, []string{"-asan", "-race", "-trimpath"}, nil},
+		{"plain with a tag", plain, []string{"-tags=extra"}, []string{"-pgo=off", "-tags=extra"}, nil},
+		{"booleans", []string{"-trimpath=true", "-race=true", "-msan=false", "-asan=true"}, nil, []string{"-asan", "-pgo=off", "-race", "-trimpath"}, nil},
 		{"values", []string{"-gcflags=all=-N -l", "-asmflags=-spectre=all", "-compiler=gc", "-tags=a,b"}, nil,
-			[]string{"-asmflags=-spectre=all", "-gcflags=all=-N -l", "-tags=a,b"}, nil},
-		{"other compiler", []string{"-compiler=gccgo"}, nil, []string{"-compiler=gccgo"}, nil},
-		{"extra tags first, each once", []string{"-tags=netgo,extra"}, []string{"-tags=mine,extra"}, []string{"-tags=mine,extra,netgo"}, nil},
-		{"not the settings of the table", []string{"-buildmode=exe", "vcs.revision=abc", "DefaultGODEBUG=x=1"}, nil, nil, nil},
-		{"the host's link flags", []string{"-ldflags=-X main.v=1"}, nil, []string{"-ldflags=-X main.v=1"}, nil},
-		{"link flags combined", []string{"-ldflags=-X main.v=1", "-trimpath=false"}, []string{"-ldflags=-w"}, []string{"-ldflags=-X main.v=1 -w"}, nil},
+			[]string{"-asmflags=-spectre=all", "-gcflags=all=-N -l", "-pgo=off", "-tags=a,b"}, nil},
+		{"other compiler", []string{"-compiler=gccgo"}, nil, []string{"-compiler=gccgo", "-pgo=off"}, nil},
+		{"extra tags first, each once", []string{"-tags=netgo,extra"}, []string{"-tags=mine,extra"}, []string{"-pgo=off", "-tags=mine,extra,netgo"}, nil},
+		{"not the settings of the table", []string{"-buildmode=exe", "vcs.revision=abc", "DefaultGODEBUG=x=1"}, nil, []string{"-pgo=off"}, nil},
+		{"the host's link flags", []string{"-ldflags=-X main.v=1"}, nil, []string{"-ldflags=-X main.v=1", "-pgo=off"}, nil},
+		{"link flags combined", []string{"-ldflags=-X main.v=1", "-trimpath=false"}, []string{"-ldflags=-w"}, []string{"-ldflags=-X main.v=1 -w", "-pgo=off"}, nil},
 		{"other extra flags last", []string{"-race=true", "-tags=a"}, []string{"-buildmode=plugin", "-tags=gen", "-ldflags=-w"},
-			[]string{"-ldflags=-w", "-race", "-tags=gen,a", "-buildmode=plugin"}, nil},
-		{"architecture levels and experiments", []string{"GOARCH=arm64", "GOARM64=v8.1", "GOEXPERIMENT=jsonv2", "GOFIPS140=latest"}, nil, nil,
+			[]string{"-ldflags=-w", "-pgo=off", "-race", "-tags=gen,a", "-buildmode=plugin"}, nil},
+		{"architecture levels and experiments", []string{"GOARCH=arm64", "GOARM64=v8.1", "GOEXPERIMENT=jsonv2", "GOFIPS140=latest"}, nil, []string{"-pgo=off"},
 			[]string{"GOARCH=arm64", "GOARM64=v8.1", "GOEXPERIMENT=jsonv2", "GOFIPS140=latest"}},
-		{"trimpath records no cgo flags", []string{"-trimpath=true", "CGO_ENABLED=1", "GOARCH=amd64"}, nil, []string{"-trimpath"},
+		{"trimpath records no cgo flags", []string{"-trimpath=true", "CGO_ENABLED=1", "GOARCH=amd64"}, nil, []string{"-pgo=off", "-trimpath"},
 			[]string{"CGO_ENABLED=1", "GOARCH=amd64"}},
+		// go build's -pgo=auto records the absolute path of the main
+		// package's default.pgo; -trimpath builds record its name only.
+		{"a PGO profile", []string{"-pgo=/src/host/cmd/host/default.pgo"}, nil, []string{"-pgo=/src/host/cmd/host/default.pgo"}, nil},
+		{"a PGO profile, trimmed", []string{"-pgo=default.pgo", "-trimpath=true"}, nil, []string{"-pgo=default.pgo", "-trimpath"}, nil},
+		// Only -cover=true is recorded: the go command's default
+		// coverage, the main module's packages, is mirrored.
+		{"cover", []string{"-cover=true"}, []string{"-buildmode=plugin"}, []string{"-cover", "-coverpkg=example.com/host/...", "-pgo=off", "-buildmode=plugin"}, nil},
+		{"cover false", []string{"-cover=false"}, nil, []string{"-pgo=off"}, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -82,6 +90,22 @@ func TestFlagsAndEnv(t *testing.T) {
 				t.Errorf("Env = %q, want %q", got, c.env)
 			}
 		})
+	}
+}
+
+func TestCoverPackages(t *testing.T) {
+	for _, c := range []struct {
+		path, main, want string
+	}{
+		{"example.com/host/cmd/host", "example.com/host", "example.com/host/..."},
+		// go test -cover instruments the package under test only.
+		{"example.com/host/pkg.test", "example.com/host", "example.com/host/pkg"},
+		{"", "", ""},
+	} {
+		bi := &debug.BuildInfo{Path: c.path, Main: debug.Module{Path: c.main}}
+		if got := CoverPackages(bi); got != c.want {
+			t.Errorf("CoverPackages(path %q, main %q) = %q, want %q", c.path, c.main, got, c.want)
+		}
 	}
 }
 
@@ -129,7 +153,7 @@ func TestEnvKeys(t *testing.T) {
 func TestValue(t *testing.T) {
 	bi := info("-trimpath=true", "-tags=", "GOAMD64=v3")
 	for key, want := range map[string]string{
-		"-trimpath": "true", "-race": "false", "-compiler": "gc", "-tags": "", "GOAMD64": "v3", "GOEXPERIMENT": "", "not-a-setting": "",
+		"-trimpath": "true", "-race": "false", "-compiler": "gc", "-tags": "", "GOAMD64": "v3", "GOEXPERIMENT": "", "not-a-setting": "", "-pgo": "off", "-cover": "false",
 	} {
 		if got := Value(bi, key); got != want {
 			t.Errorf("Value(%s) = %q, want %q", key, got, want)
@@ -158,6 +182,9 @@ func TestDiff(t *testing.T) {
 		{"ignored tag only", nil, []string{"-tags=gen"}, []string{"gen"}, nil},
 		{"missing tag, ignored one aside", []string{"-tags=a"}, []string{"-tags=gen"}, []string{"gen"}, []string{"-tags|a|"}},
 		{"not in the table", []string{"vcs.revision=1"}, []string{"-buildmode=plugin"}, nil, nil},
+		{"PGO profile", []string{"-pgo=/src/default.pgo"}, nil, nil, []string{"-pgo|/src/default.pgo|off"}},
+		{"PGO profiles at two paths", []string{"-pgo=/src/default.pgo"}, []string{"-pgo=/tmp/default.pgo"}, nil, []string{"-pgo|/src/default.pgo|/tmp/default.pgo"}},
+		{"cover", []string{"-cover=true"}, nil, nil, []string{"-cover|true|false"}},
 		{"link flags never differ", []string{"-ldflags=-X main.v=1"}, []string{"-ldflags=-w"}, nil, nil},
 	}
 	for _, c := range cases {

@@ -82,8 +82,10 @@ func show(v string) string {
 // Compare lists the build settings and module versions that differ between
 // host and plugin build info: Go version, the settings of hostinfo's table
 // (the tag hot_plugin.BuildTag aside: it selects the generated file only),
-// and the version or replacement of each module both contain. Either may
-// be nil.
+// and the version or replacement of each module both contain. When all of
+// those match, it names what build info doesn't record but may differ: the
+// contents of a PGO profile both name, the -coverpkg and -covermode of two
+// -cover builds. Either may be nil.
 func Compare(host, plugin *debug.BuildInfo) []Mismatch {
 	if host == nil || plugin == nil {
 		return nil
@@ -133,12 +135,42 @@ func Compare(host, plugin *debug.BuildInfo) []Mismatch {
 		if !ok {
 			continue
 		}
-		if pv := pm[path]; hv != pv && !fromHostVendor(path, hv, pv) {
+		if pv := pm[path]; hv != pv && !fromHostVendor(path, hv, pv) && !fromHostSource(hv, pv) {
 			out = append(out, Mismatch{
 				Item: "module " + path, Host: hv, Plugin: pv,
 				Fix: "require and replace " + path + " in the plugin's go.mod as the host does (" + show(hv) + ")",
 			})
 		}
+	}
+	if len(out) == 0 {
+		out = unrecorded(host, plugin)
+	}
+	return out
+}
+
+// profileItem is the Mismatch item of a PGO profile both builds name.
+const profileItem = "-pgo (the profile's contents)"
+
+// unrecorded returns, for builds whose recorded settings and modules match,
+// the settings that may still differ in what build info does not record:
+// the contents of a PGO profile both name (build info records its path),
+// and the -coverpkg and -covermode of two -cover builds.
+func unrecorded(host, plugin *debug.BuildInfo) []Mismatch {
+	var out []Mismatch
+	if v := hostinfo.Value(host, "-pgo"); v != "off" && v == hostinfo.Value(plugin, "-pgo") {
+		out = append(out, Mismatch{
+			Item: profileItem, Host: v, Plugin: v,
+			Fix: "both were built with the PGO profile " + v + ", but build info records its path, not its contents: " +
+				"if the file changed since the host was built, restore it as it was, or rebuild the host",
+		})
+	}
+	if hostinfo.Value(host, "-cover") == "true" && hostinfo.Value(plugin, "-cover") == "true" {
+		out = append(out, Mismatch{
+			Item: "-coverpkg, -covermode", Host: "(not recorded)", Plugin: "(not recorded)",
+			Fix: "build info records -cover but not which packages were instrumented or how: hotbus builds the plugin with the go command's defaults " +
+				"(the packages of the host's main module, mode set, or atomic with -race); build the host without -coverpkg and -covermode, " +
+				"or without -cover, or use the process target",
+		})
 	}
 	return out
 }
@@ -193,6 +225,20 @@ func vendorOnly(host, plugin *debug.BuildInfo) bool {
 		}
 	}
 	return false
+}
+
+// fromHostSource reports whether a plugin's module (version pv) is a
+// module the host built from source (hv "(devel)": its main module, or a
+// workspace module) replaced by a local directory, as the hotbus compiler
+// builds it: build info can't tell whether the directory is the host's, the
+// fingerprints can, so it is no difference to explain.
+func fromHostSource(hv, pv string) bool {
+	_, dir, ok := strings.Cut(pv, " => ")
+	if hv != hostinfo.DevelVersion || !ok {
+		return false
+	}
+	dir, _, _ = strings.Cut(dir, "@")
+	return filepath.IsAbs(dir) || strings.HasPrefix(dir, "./") || strings.HasPrefix(dir, "../")
 }
 
 // fromHostVendor reports whether a plugin's module (version pv) is the

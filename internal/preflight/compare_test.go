@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // info builds a BuildInfo from a Go version, settings and modules
@@ -25,6 +26,12 @@ func info(goVersion string, settings map[string]string, mods ...string) *debug.B
 		}
 		bi.Deps = append(bi.Deps, mod)
 	}
+	return bi
+}
+
+// withMain sets the main module path of bi.
+func withMain(bi *debug.BuildInfo, path string) *debug.BuildInfo {
+	bi.Main.Path = path
 	return bi
 }
 
@@ -53,6 +60,21 @@ func TestCompare(t *testing.T) {
 		{"cgo", info("go1.26.8", base), info("go1.26.8", with("CGO_ENABLED", "0")), []string{"CGO_ENABLED|1|0"}},
 		{"goamd64", info("go1.26.8", base), info("go1.26.8", with("GOAMD64", "v3")), []string{"GOAMD64|v1|v3"}},
 		{"race", info("go1.26.8", with("-race", "true")), info("go1.26.8", base), []string{"-race|true|false"}},
+		{"pgo", info("go1.26.8", with("-pgo", "/src/default.pgo")), info("go1.26.8", base), []string{"-pgo|/src/default.pgo|off"}},
+		// Build info records the profile's path, not its contents.
+		{"pgo recorded alike", info("go1.26.8", with("-pgo", "/src/default.pgo")), info("go1.26.8", with("-pgo", "/src/default.pgo")),
+			[]string{"-pgo (the profile's contents)|/src/default.pgo|/src/default.pgo"}},
+		{"cover", info("go1.26.8", with("-cover", "true")), info("go1.26.8", base), []string{"-cover|true|false"}},
+		// Build info records neither -coverpkg nor -covermode.
+		{"cover recorded alike", info("go1.26.8", with("-cover", "true")), info("go1.26.8", with("-cover", "true")),
+			[]string{"-coverpkg, -covermode|(not recorded)|(not recorded)"}},
+		// The hotbus compiler replaces a module the host built from
+		// source by its directory: not a difference build info can tell.
+		{"a devel module replaced by a directory", info("go1.26.8", base, "a.com/x v1.0.0"), withMain(info("go1.26.8", base, "a.com/x v1.0.0", "example.com/host v0.0.0-00010101000000-000000000000 => /src/host"), "hotbus/plugin"), nil},
+		{"a devel module replaced by a module", info("go1.26.8", base, "a.com/x v1.0.0"), withMain(info("go1.26.8", base, "a.com/x v1.0.0", "example.com/host v0.0.0-00010101000000-000000000000 => example.com/fork"), "hotbus/plugin"),
+			[]string{"module example.com/host|(devel)|v0.0.0-00010101000000-000000000000 => example.com/fork"}},
+		{"pgo recorded alike, a module differs", info("go1.26.8", with("-pgo", "/p"), "a.com/x v1.0.0"), info("go1.26.8", with("-pgo", "/p"), "a.com/x v1.1.0"),
+			[]string{"module a.com/x|v1.0.0|v1.1.0"}},
 		// The lists before hostinfo's table missed these.
 		{"asmflags", info("go1.26.8", with("-asmflags", "-spectre=all")), info("go1.26.8", base), []string{"-asmflags|-spectre=all|"}},
 		{"cgo flags", info("go1.26.8", with("CGO_CFLAGS", "-O2 -g")), info("go1.26.8", with("CGO_CFLAGS", "-O0")), []string{"CGO_CFLAGS|-O2 -g|-O0"}},
@@ -164,5 +186,40 @@ func TestHostWithoutPluginSupport(t *testing.T) {
 	}
 	if h2.Info.GoVersion != host.Info.GoVersion {
 		t.Errorf("ReadHost go version %q, CurrentHost %q", h2.Info.GoVersion, host.Info.GoVersion)
+	}
+}
+
+// TestProfileChange: what preflight can tell of a PGO profile changed or
+// removed since the host was built (build info records its path only).
+func TestProfileChange(t *testing.T) {
+	dir := t.TempDir()
+	host := filepath.Join(dir, "host")
+	profile := filepath.Join(dir, "default.pgo")
+	for _, f := range []string{host, profile} {
+		if err := os.WriteFile(f, []byte(f), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	built := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(host, built, built); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(profile, built.Add(-time.Minute), built.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got := profileChange(profile, host); got != "" {
+		t.Errorf("a profile older than the host: %q, want nothing", got)
+	}
+	if err := os.Chtimes(profile, built.Add(time.Minute), built.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got := profileChange(profile, host); !strings.Contains(got, "modified at") || !strings.Contains(got, "after the host executable "+host) {
+		t.Errorf("a profile modified after the host was built: %q, want it said", got)
+	}
+	if err := os.Remove(profile); err != nil {
+		t.Fatal(err)
+	}
+	if got := profileChange(profile, host); !strings.Contains(got, "can't be read now") {
+		t.Errorf("a removed profile: %q, want it said", got)
 	}
 }

@@ -10,7 +10,7 @@
 // and plugins opened before) has another fingerprint. [Check] compares the
 // same symbols with debug/elf. The explanation comes from build info: the
 // Go version, the build settings of hostinfo's table (-trimpath, -tags,
-// CGO_ENABLED, GOARCH/GOAMD64, -race, ...) and the version or replacement
+// CGO_ENABLED, GOARCH/GOAMD64, -race, -pgo, -cover, ...) and the version or replacement
 // of every module both binaries contain.
 //
 // Everything here is pure: it reads files and returns values.
@@ -27,6 +27,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hotbus/hotbus/internal/hostinfo"
 )
@@ -192,11 +193,33 @@ func CheckPlugin(host *Host, p *Plugin, loaded ...*Plugin) error {
 		return nil
 	}
 	sort.Strings(pkgs)
+	mismatches := Compare(host.Info, p.Info)
+	for i, m := range mismatches {
+		if m.Item == profileItem {
+			mismatches[i].Fix = profileChange(m.Host, host.Path) + m.Fix
+		}
+	}
 	return &Error{
 		Path:       p.Path,
 		Packages:   pkgs,
-		Mismatches: Compare(host.Info, p.Info),
+		Mismatches: mismatches,
 	}
+}
+
+// profileChange says what became of the PGO profile a host executable was
+// built with ("" if it looks unchanged): gone, or modified after the
+// executable was written, as far as modification times tell.
+func profileChange(profile, hostExe string) string {
+	pst, err := os.Stat(profile)
+	if err != nil {
+		return fmt.Sprintf("the profile can't be read now (%v); ", err)
+	}
+	hst, err := os.Stat(hostExe)
+	if err == nil && pst.ModTime().After(hst.ModTime()) {
+		return fmt.Sprintf("the profile was modified at %s, after the host executable %s was written (%s); ",
+			pst.ModTime().UTC().Format(time.RFC3339), hostExe, hst.ModTime().UTC().Format(time.RFC3339))
+	}
+	return ""
 }
 
 // checkELF checks that path is a complete ELF shared object: a half-written

@@ -1,7 +1,10 @@
 package hostpins
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
@@ -49,13 +52,45 @@ func checkBuildable(h *Host) error {
 	if v := h.Settings["CGO_ENABLED"]; v == "0" {
 		return fmt.Errorf("host %s was built with CGO_ENABLED=0: Go plugins need cgo; rebuild the host with CGO_ENABLED=1", h.Name())
 	}
+	return checkProfile(h)
+}
+
+// checkProfile fails if the host was built with a PGO profile the plugin
+// can't be built with. A profile changes how every package is compiled
+// (the runtime's fingerprints of runtime, reflect, sync, ... differ), so
+// the plugin must be built with the host's (PluginFlags passes the path
+// build info records). That path must still hold the profile: build info
+// has no hash of its contents, so a file changed since the host was built
+// is found only by the preflight of the built plugin.
+func checkProfile(h *Host) error {
+	profile, ok := h.Settings["-pgo"]
+	if !ok || profile == "" || profile == "off" {
+		return nil
+	}
+	if !filepath.IsAbs(profile) {
+		return fmt.Errorf("host %s was built with -trimpath and the PGO profile %s (build info: -pgo=%s), and -trimpath records only the profile's file name, "+
+			"not its directory: a plugin must be compiled with the host's profile or the Go runtime refuses it (\"plugin was built with a different version of package runtime\"); "+
+			"rebuild the host without -trimpath (build info then records the profile's path), or with -pgo=off, or use the process target (--target process)",
+			h.Name(), profile, profile)
+	}
+	st, err := os.Stat(profile)
+	if err == nil && !st.Mode().IsRegular() {
+		err = errors.New("not a regular file")
+	}
+	if err != nil {
+		return fmt.Errorf("host %s was built with the PGO profile %s (build info: -pgo=%s), which can't be read now (%w): "+
+			"a plugin must be compiled with the host's profile or the Go runtime refuses it (\"plugin was built with a different version of package runtime\"); "+
+			"restore %s as it was when the host was built, or rebuild the host (with -pgo=off to build it without a profile)",
+			h.Name(), profile, profile, err, profile)
+	}
 	return nil
 }
 
 // PluginFlags returns the go build flags of a plugin for the host:
 // -buildmode=plugin and the flags that reproduce the host's build settings
-// (hostinfo.Flags: -trimpath, -race, -gcflags, ...), with
-// hot_plugin.BuildTag first in -tags. Unless keepDebugInfo, the plugin is
+// (hostinfo.Flags: -trimpath, -race, -gcflags, ...; the host's PGO
+// profile, checked by checkProfile, or -pgo=off; -cover with the go
+// command's default -coverpkg), with hot_plugin.BuildTag first in -tags. Unless keepDebugInfo, the plugin is
 // linked with -w after the host's own -ldflags: no DWARF, which makes the
 // link faster and the file smaller; the runtime's line tables stay, so a
 // panic still prints file:line, and the package fingerprints preflight

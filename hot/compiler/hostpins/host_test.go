@@ -2,6 +2,8 @@ package hostpins
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -93,10 +95,10 @@ func TestHostBuildFlagsMirrorSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := PluginFlags(h, false), []string{"-buildmode=plugin", "-ldflags=-w", "-race", "-tags=controllerbus_hot_plugin,netgo,extra", "-trimpath"}; !slices.Equal(got, want) {
+	if got, want := PluginFlags(h, false), []string{"-buildmode=plugin", "-ldflags=-w", "-pgo=off", "-race", "-tags=controllerbus_hot_plugin,netgo,extra", "-trimpath"}; !slices.Equal(got, want) {
 		t.Errorf("PluginFlags(h, false) = %v, want %v", got, want)
 	}
-	if got, want := PluginFlags(h, true), []string{"-buildmode=plugin", "-race", "-tags=controllerbus_hot_plugin,netgo,extra", "-trimpath"}; !slices.Equal(got, want) {
+	if got, want := PluginFlags(h, true), []string{"-buildmode=plugin", "-pgo=off", "-race", "-tags=controllerbus_hot_plugin,netgo,extra", "-trimpath"}; !slices.Equal(got, want) {
 		t.Errorf("PluginFlags(h, true) = %v, want %v", got, want)
 	}
 	if got, want := Env(h), []string{"CGO_ENABLED=1", "GOAMD64=v3"}; !slices.Equal(got, want) {
@@ -107,5 +109,52 @@ func TestHostBuildFlagsMirrorSettings(t *testing.T) {
 	}
 	if _, err := newHost("", &debug.BuildInfo{}); err == nil || !strings.Contains(err.Error(), "no main module") {
 		t.Errorf("a host without a main module: got %v, want an error saying so", err)
+	}
+}
+
+// TestHostPGOProfile: a host built with a PGO profile gets plugins built
+// with that profile; a profile that is gone, or that build info names
+// without its directory (-trimpath), fails before any build, naming the
+// file and what to do.
+func TestHostPGOProfile(t *testing.T) {
+	dir := t.TempDir()
+	profile := filepath.Join(dir, "default.pgo")
+	if err := os.WriteFile(profile, []byte("a profile"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	host := func(settings ...debug.BuildSetting) (*Host, error) {
+		return newHost("", &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "example.com/host", Version: "(devel)"}, Settings: settings})
+	}
+	h, err := host(debug.BuildSetting{Key: "-pgo", Value: profile})
+	if err != nil {
+		t.Fatalf("a host whose profile exists: %v", err)
+	}
+	if flags := PluginFlags(h, false); !slices.Contains(flags, "-pgo="+profile) {
+		t.Errorf("PluginFlags = %q, want -pgo=%s", flags, profile)
+	}
+	h, err = host()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if flags := PluginFlags(h, false); !slices.Contains(flags, "-pgo=off") {
+		t.Errorf("a host without a profile: PluginFlags = %q, want -pgo=off", flags)
+	}
+
+	gone := filepath.Join(dir, "gone", "default.pgo")
+	_, err = host(debug.BuildSetting{Key: "-pgo", Value: gone})
+	for _, want := range []string{gone, "can't be read now", "restore", "rebuild the host"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("a host whose profile is gone: got %v, want an error containing %q", err, want)
+		}
+	}
+	_, err = host(debug.BuildSetting{Key: "-pgo", Value: dir})
+	if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("a host whose profile is a directory: got %v, want an error saying it is not a file", err)
+	}
+	_, err = host(debug.BuildSetting{Key: "-pgo", Value: "default.pgo"}, debug.BuildSetting{Key: "-trimpath", Value: "true"})
+	for _, want := range []string{"-trimpath", "default.pgo", "without -trimpath", "-pgo=off"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("a -trimpath host with a profile: got %v, want an error containing %q", err, want)
+		}
 	}
 }

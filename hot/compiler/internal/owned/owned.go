@@ -69,6 +69,11 @@ func Ensure(dir, what string) error {
 	if rerr != nil {
 		return fmt.Errorf("codegen: the %s %s: %w", what, dir, rerr)
 	}
+	if len(ents) != 0 && Is(dir) {
+		// Another hotbus process made it between the checks above: its
+		// marker comes first, before anything else is written there.
+		return nil
+	}
 	if len(ents) != 0 {
 		return fmt.Errorf("codegen: the %s %s already exists and was not created by hotbus (it has no %s file), "+
 			"so hotbus will not write into it or delete anything in it: move your files out of it, or set another codegenDir",

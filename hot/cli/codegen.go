@@ -27,7 +27,7 @@ func runCodegen(ctx context.Context, env *Env, cmd *cli.Command) error {
 		return err
 	}
 	opts.KeepCodegen = true
-	c, err := hot_compiler.NewCompiler(opts)
+	c, err := hot_compiler.NewCompiler(ctx, opts)
 	if err != nil {
 		return err
 	}

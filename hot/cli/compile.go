@@ -37,7 +37,7 @@ func runCompile(ctx context.Context, env *Env, cmd *cli.Command) error {
 		env.Logger.Logger.SetOutput(bar)
 		defer env.Logger.Logger.SetOutput(env.Stderr)
 	}
-	c, err := hot_compiler.NewCompiler(opts)
+	c, err := hot_compiler.NewCompiler(ctx, opts)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func BenchmarkAnalyze(b *testing.B) {
 // overlay copy and the generated module, without go build.
 func BenchmarkCodegen(b *testing.B) {
 	dir := expandFixture(b, "fixture")
-	c, err := hot_compiler.NewCompiler(hot_compiler.Options{
+	c, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
 		WorkDir:    filepath.Join(dir, "app"),
 		Packages:   []string{"./ctrl"},
 		CodegenDir: filepath.Join(dir, "codegen"),

@@ -57,7 +57,7 @@ func TestWarmBuildSaysNothingOfAColdCache(t *testing.T) {
 		mu   sync.Mutex
 		last hot_compiler.BuildProgress
 	)
-	c, err := hot_compiler.NewCompiler(hot_compiler.Options{
+	c, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
 		WorkDir:    filepath.Join(dir, "app"),
 		Packages:   []string{"./ctrl"},
 		OutputDir:  filepath.Join(dir, "plugins"),

@@ -141,7 +141,7 @@ func TestProcessTargetBuildsAChild(t *testing.T) {
 	app := filepath.Join(dir, "app")
 	before := readTree(t, app)
 	opts := childOptions(t, dir)
-	c, err := hot_compiler.NewCompiler(opts)
+	c, err := hot_compiler.NewCompiler(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +300,7 @@ func TestProcessTargetCompileErrorPublishesNothing(t *testing.T) {
 	testutil.DownloadModules(t, repoRoot)
 	dir := childFixture(t, repoRoot)
 	opts := childOptions(t, dir)
-	c, err := hot_compiler.NewCompiler(opts)
+	c, err := hot_compiler.NewCompiler(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,7 +356,7 @@ func TestProcessTargetNeedsHotbusInTheModule(t *testing.T) {
 	}
 	testutil.DownloadModules(t, repoRoot)
 	dir := expandFixture(t, "fixture")
-	c, err := hot_compiler.NewCompiler(hot_compiler.Options{
+	c, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
 		Target:     hot_compiler.TargetProcess,
 		WorkDir:    filepath.Join(dir, "app"),
 		Packages:   []string{"./ctrl"},
@@ -420,7 +420,7 @@ func TestProcessTargetCodegen(t *testing.T) {
 	testutil.DownloadModules(t, repoRoot)
 	dir := childFixture(t, repoRoot)
 	opts := childOptions(t, dir)
-	c, err := hot_compiler.NewCompiler(opts)
+	c, err := hot_compiler.NewCompiler(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,8 +57,9 @@ type Compiler struct {
 	onPublish func(path string, b *hot_manifest.Build)
 }
 
-// NewCompiler validates opts and fills in defaults.
-func NewCompiler(opts Options) (*Compiler, error) {
+// NewCompiler validates opts and fills in defaults. Without a BinaryID
+// it lists the packages (go list -find) to derive one, until ctx ends.
+func NewCompiler(ctx context.Context, opts Options) (*Compiler, error) {
 	if len(opts.Packages) == 0 {
 		return nil, errors.New("compiler: no packages given: list the package patterns of the hot controller packages")
 	}
@@ -77,7 +78,7 @@ func NewCompiler(opts Options) (*Compiler, error) {
 		return nil, fmt.Errorf("compiler: %w", err)
 	}
 	if opts.BinaryID == "" {
-		if opts.BinaryID, err = findBinaryID(opts.GoCommand, opts.WorkDir, opts.Packages); err != nil {
+		if opts.BinaryID, err = findBinaryID(ctx, opts.GoCommand, opts.WorkDir, opts.Packages); err != nil {
 			return nil, err
 		}
 		if err := checkNames(opts.BinaryID, opts.OutputName, "BinaryID", "OutputName", opts.Target); err != nil {

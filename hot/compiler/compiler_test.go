@@ -52,7 +52,7 @@ func TestBuildFixtureTwiceLoadsSideBySide(t *testing.T) {
 		BinaryID:   "fixture",
 		Logger:     testLogger(t),
 	}
-	c, err := hot_compiler.NewCompiler(opts)
+	c, err := hot_compiler.NewCompiler(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func TestBuildModuleLayouts(t *testing.T) {
 			dir := expandFixture(t, "fixture")
 			tc.layout(t, dir)
 			editFile(t, filepath.Join(dir, "lib", "greet", "greet.go"), "hello from lib", "hello from "+tc.name)
-			c, err := hot_compiler.NewCompiler(hot_compiler.Options{
+			c, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
 				WorkDir:    filepath.Join(dir, "app"),
 				Packages:   []string{"example.com/fixture/ctrl"},
 				OutputDir:  filepath.Join(dir, "plugins"),
@@ -217,7 +217,7 @@ func TestRebuildOfARevertGivesTheSameBytes(t *testing.T) {
 		t.Skip("builds plugins")
 	}
 	dir := expandFixture(t, "fixture")
-	c, err := hot_compiler.NewCompiler(hot_compiler.Options{
+	c, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
 		WorkDir:    filepath.Join(dir, "app"),
 		Packages:   []string{"./ctrl"},
 		OutputDir:  filepath.Join(dir, "plugins"),

@@ -34,7 +34,7 @@ func TestTwoCompilersOnTheSameSourcesBothBuild(t *testing.T) {
 	plugins := filepath.Join(dir, "plugins")
 	var comps [2]*hot_compiler.Compiler
 	for i := range comps {
-		c, err := hot_compiler.NewCompiler(hot_compiler.Options{
+		c, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
 			WorkDir:   filepath.Join(dir, "app"),
 			Packages:  []string{"./ctrl"},
 			OutputDir: plugins,

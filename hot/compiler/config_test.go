@@ -1,6 +1,7 @@
 package hot_compiler_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -77,7 +78,7 @@ func TestConfigTarget(t *testing.T) {
 			t.Errorf("target %q became the option %q", tc.target, got)
 		}
 	}
-	_, err := hot_compiler.NewCompiler(hot_compiler.Options{Packages: []string{"./ctrl"}, BinaryID: "x", Target: "dll"})
+	_, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{Packages: []string{"./ctrl"}, BinaryID: "x", Target: "dll"})
 	var te *hot_compiler.TargetError
 	if !errors.As(err, &te) || te.Field != "Target" || te.Value != "dll" {
 		t.Errorf("NewCompiler with target dll: %v, want a *TargetError for the field Target", err)

@@ -98,7 +98,7 @@ func (c *Controller) announce(path string, b *hot_manifest.Build) {
 // Execute builds, and with watch rebuilds on change, until ctx ends.
 // A configuration the compiler can't work with is returned as an error.
 func (c *Controller) Execute(ctx context.Context) error {
-	comp, err := NewCompiler(c.conf.ToOptions(c.le))
+	comp, err := NewCompiler(ctx, c.conf.ToOptions(c.le))
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ func TestLinkErrorShowsOriginalNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	codegen := filepath.Join(dir, "codegen")
-	c, err := hot_compiler.NewCompiler(hot_compiler.Options{
+	c, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
 		WorkDir:     filepath.Join(dir, "app"),
 		Packages:    []string{"./ctrl"},
 		OutputDir:   filepath.Join(dir, "plugins"),
@@ -59,7 +59,7 @@ func TestTypeErrorShowsOriginalPaths(t *testing.T) {
 	if err := os.WriteFile(broken, []byte("package ctrl\n\nvar _ int = \"not an int\"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, err := hot_compiler.NewCompiler(hot_compiler.Options{
+	c, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
 		WorkDir:    filepath.Join(dir, "app"),
 		Packages:   []string{"./ctrl"},
 		OutputDir:  filepath.Join(dir, "plugins"),

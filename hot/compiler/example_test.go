@@ -13,7 +13,7 @@ import (
 // no file. A binary ID or output name that can't name a plugin file the
 // loader loads is refused with a *NameError naming the field.
 func ExampleNewCompiler() {
-	_, err := hot_compiler.NewCompiler(hot_compiler.Options{
+	_, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
 		Packages:   []string{"./mycontroller"},
 		BinaryID:   "my-plugin",
 		OutputName: "my-plugin.so",
@@ -32,7 +32,7 @@ func ExampleNewCompiler() {
 // Options.HostBinary) and publishes it with its build manifest. The first
 // plugin build on a machine takes 10 s or more; then about a second.
 func ExampleCompiler_Build() {
-	c, err := hot_compiler.NewCompiler(hot_compiler.Options{
+	c, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
 		WorkDir:       ".", // inside the module that holds the packages
 		Packages:      []string{"./mycontroller"},
 		BinaryID:      "my-plugin",

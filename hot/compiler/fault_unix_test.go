@@ -56,12 +56,12 @@ func TestTooLongNamesSayTheLimit(t *testing.T) {
 		{Packages: []string{"./x"}, BinaryID: strings.Repeat("b", 196)},
 		{Packages: []string{"./x"}, BinaryID: "x", OutputName: strings.Repeat("o", 210) + "-{buildHash}.cbus.so"},
 	} {
-		_, err := NewCompiler(opts)
+		_, err := NewCompiler(context.Background(), opts)
 		if err == nil || !strings.Contains(err.Error(), "bytes, the limit is 255 (NAME_MAX): shorten the binary ID or the output name by") {
-			t.Errorf("NewCompiler(%q, %q) = %v, want an error with the limit", opts.BinaryID, opts.OutputName, err)
+			t.Errorf("NewCompiler(context.Background(), %q, %q) = %v, want an error with the limit", opts.BinaryID, opts.OutputName, err)
 		}
 	}
-	if _, err := NewCompiler(Options{Packages: []string{"./x"}, BinaryID: strings.Repeat("b", 195)}); err != nil {
+	if _, err := NewCompiler(context.Background(), Options{Packages: []string{"./x"}, BinaryID: strings.Repeat("b", 195)}); err != nil {
 		t.Errorf("the longest binary ID that fits was refused: %v", err)
 	}
 }
@@ -79,7 +79,7 @@ func TestDiskFullWhilePublishingIsNotACompileError(t *testing.T) {
 	plugins := filepath.Join(out, "plugins")
 	logger, hook := logrus_test.NewNullLogger()
 	le := logrus.NewEntry(logger)
-	comp, err := NewCompiler(Options{
+	comp, err := NewCompiler(context.Background(), Options{
 		WorkDir:    "../..",
 		Packages:   []string{"github.com/aperturerobotics/controllerbus/example/boilerplate/controller"},
 		OutputDir:  plugins,

@@ -63,7 +63,7 @@ func expandFixture(t testing.TB, name string) string {
 // build runs one Build with opts, failing the test on error.
 func build(t testing.TB, opts hot_compiler.Options) *hot_compiler.Result {
 	t.Helper()
-	c, err := hot_compiler.NewCompiler(opts)
+	c, err := hot_compiler.NewCompiler(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func buildBoilerplate(t testing.TB) (*hot_compiler.Result, string) {
 			return
 		}
 		boilerplateBuild.out = out
-		c, err := hot_compiler.NewCompiler(hot_compiler.Options{
+		c, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
 			WorkDir:    repoRoot,
 			Packages:   []string{boilerplatePkg},
 			OutputDir:  filepath.Join(out, "plugins"),

@@ -102,7 +102,7 @@ func hostOptions(t *testing.T, dir, host, binaryID string) hot_compiler.Options 
 // buildErr runs one Build with opts and returns its error.
 func buildErr(t *testing.T, opts hot_compiler.Options) error {
 	t.Helper()
-	c, err := hot_compiler.NewCompiler(opts)
+	c, err := hot_compiler.NewCompiler(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

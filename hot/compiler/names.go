@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"time"
 
 	"github.com/hotbus/hotbus/hot/compiler/codegen"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
@@ -64,12 +63,10 @@ func DefaultBinaryID(importPath, modulePath string) string {
 
 // findBinaryID returns DefaultBinaryID of the first package the patterns
 // match in workDir, listed with go list -find (no type checking).
-func findBinaryID(goCmd, workDir string, patterns []string) (string, error) {
+func findBinaryID(ctx context.Context, goCmd, workDir string, patterns []string) (string, error) {
 	if goCmd == "" {
 		goCmd = "go"
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	args := append([]string{"list", "-find", "-f", "{{.ImportPath}} {{with .Module}}{{.Path}}{{end}}", "--"}, patterns...)
 	cmd := exec.CommandContext(ctx, goCmd, args...)
 	cmd.Dir = workDir

@@ -1,6 +1,7 @@
 package hot_compiler_test
 
 import (
+	"context"
 	"errors"
 	"path/filepath"
 	"strconv"
@@ -93,7 +94,7 @@ func TestNamesAreChecked(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			conf := &hot_compiler.Config{Packages: []string{"./ctrl"}, OutputDir: "plugins", PluginBinaryId: tc.binaryID, OutputName: tc.outputName}
-			_, cerr := hot_compiler.NewCompiler(hot_compiler.Options{Packages: []string{"./ctrl"}, OutputDir: t.TempDir(), CodegenDir: t.TempDir(), BinaryID: tc.binaryID, OutputName: tc.outputName})
+			_, cerr := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{Packages: []string{"./ctrl"}, OutputDir: t.TempDir(), CodegenDir: t.TempDir(), BinaryID: tc.binaryID, OutputName: tc.outputName})
 			for _, c := range []struct {
 				err             error
 				idField, nField string

@@ -48,7 +48,7 @@ func TestUserFilesSurviveACodegenDirSetting(t *testing.T) {
 		writeUserFile(t, dir, "gen/hotbus-0123456789ab/keep.txt"),
 	}
 	t.Chdir(dir)
-	c, err := hot_compiler.NewCompiler(hot_compiler.Options{
+	c, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
 		WorkDir:    filepath.Join(dir, "app"),
 		Packages:   []string{"./ctrl"},
 		OutputDir:  filepath.Join(dir, "plugins"),
@@ -94,7 +94,7 @@ func TestUserFilesSurviveACodegenDirSetting(t *testing.T) {
 func TestAUsersUnitsDirIsRefused(t *testing.T) {
 	dir := expandFixture(t, "fixture")
 	keep := writeUserFile(t, dir, "gen/units/my-notes/keep.txt")
-	c, err := hot_compiler.NewCompiler(hot_compiler.Options{
+	c, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
 		WorkDir:    filepath.Join(dir, "app"),
 		Packages:   []string{"./ctrl"},
 		OutputDir:  filepath.Join(dir, "plugins"),

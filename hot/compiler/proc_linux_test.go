@@ -117,7 +117,7 @@ func TestCanceledBuildLeavesNoProcessAndNoFile(t *testing.T) {
 	bin, fifo := toolSignal(t, dir, realGo, "sleep 120")
 	plugins := filepath.Join(dir, "plugins")
 	codegen := filepath.Join(dir, "codegen")
-	c, err := hot_compiler.NewCompiler(hot_compiler.Options{
+	c, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
 		WorkDir:    filepath.Join(dir, "app"),
 		Packages:   []string{"./ctrl"},
 		OutputDir:  plugins,
@@ -221,7 +221,7 @@ func TestWhatAKilledBuildLeftIsRemovedAtStart(t *testing.T) {
 	for _, n := range []string{staleTree, keptTrees[0], keptTrees[2]} {
 		writeUserFile(t, filepath.Join(codegen, n), ".hotbus-owned")
 	}
-	c, err := hot_compiler.NewCompiler(hot_compiler.Options{
+	c, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
 		WorkDir:    filepath.Join(dir, "app"),
 		Packages:   []string{"./nothing-here"},
 		OutputDir:  plugins,
@@ -266,7 +266,7 @@ const killedChildEnv = "HOTBUS_TEST_KILLED_COMPILER_DIR"
 // build tree the killed one left, and the plugins dir holds nothing.
 func TestKilledCompilerLeavesNoGoCommand(t *testing.T) {
 	if dir := os.Getenv(killedChildEnv); dir != "" {
-		c, err := hot_compiler.NewCompiler(hot_compiler.Options{
+		c, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
 			WorkDir:    filepath.Join(dir, "app"),
 			Packages:   []string{"./ctrl"},
 			OutputDir:  filepath.Join(dir, "plugins"),
@@ -354,7 +354,7 @@ func TestKilledCompilerLeavesNoGoCommand(t *testing.T) {
 	if trees, _ := filepath.Glob(filepath.Join(dir, "codegen", "build-*")); len(trees) != 1 {
 		t.Errorf("the killed compiler left build trees %v, want one", trees)
 	}
-	c, err := hot_compiler.NewCompiler(hot_compiler.Options{
+	c, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
 		WorkDir:    filepath.Join(dir, "app"),
 		Packages:   []string{"./nothing-here"},
 		OutputDir:  filepath.Join(dir, "plugins"),

@@ -24,7 +24,7 @@ func TestFailedPublishKeepsThePreviousPlugin(t *testing.T) {
 	}
 	out := t.TempDir()
 	plugins := filepath.Join(out, "plugins")
-	c, err := hot_compiler.NewCompiler(hot_compiler.Options{
+	c, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
 		WorkDir:    repoRoot,
 		Packages:   []string{boilerplatePkg},
 		OutputDir:  plugins,

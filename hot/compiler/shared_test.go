@@ -39,7 +39,7 @@ func TestEditedSharedPackageFailsBeforePublish(t *testing.T) {
 	}
 
 	out := t.TempDir()
-	c, err := hot_compiler.NewCompiler(hot_compiler.Options{
+	c, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
 		WorkDir:       repoRoot,
 		Packages:      []string{boilerplatePkg},
 		OutputDir:     filepath.Join(out, "plugins"),

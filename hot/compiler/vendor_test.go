@@ -65,7 +65,7 @@ func TestBuildForVendoredHost(t *testing.T) {
 				if err := os.RemoveAll(filepath.Join(app, "vendor")); err != nil {
 					t.Fatal(err)
 				}
-				c, err := hot_compiler.NewCompiler(opts)
+				c, err := hot_compiler.NewCompiler(context.Background(), opts)
 				if err != nil {
 					t.Fatal(err)
 				}

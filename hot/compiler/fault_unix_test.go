@@ -58,7 +58,7 @@ func TestTooLongNamesSayTheLimit(t *testing.T) {
 	} {
 		_, err := NewCompiler(context.Background(), opts)
 		if err == nil || !strings.Contains(err.Error(), "bytes, the limit is 255 (NAME_MAX): shorten the binary ID or the output name by") {
-			t.Errorf("NewCompiler(context.Background(), %q, %q) = %v, want an error with the limit", opts.BinaryID, opts.OutputName, err)
+			t.Errorf("NewCompiler(%q, %q) = %v, want an error with the limit", opts.BinaryID, opts.OutputName, err)
 		}
 	}
 	if _, err := NewCompiler(context.Background(), Options{Packages: []string{"./x"}, BinaryID: strings.Repeat("b", 195)}); err != nil {

@@ -63,18 +63,25 @@ func expandFixture(t testing.TB, name string) string {
 // build runs one Build with opts, failing the test on error.
 func build(t testing.TB, opts hot_compiler.Options) *hot_compiler.Result {
 	t.Helper()
+	res, err := tryBuild(t, opts)
+	if err != nil {
+		t.Fatalf("build %v: %v", opts.Packages, err)
+	}
+	t.Logf("built %s in %+v", res.PluginPath, res.Timings)
+	return res
+}
+
+// tryBuild runs one Build with opts and returns its result and error;
+// options NewCompiler refuses fail the test.
+func tryBuild(t testing.TB, opts hot_compiler.Options) (*hot_compiler.Result, error) {
+	t.Helper()
 	c, err := hot_compiler.NewCompiler(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	res, err := c.Build(ctx)
-	if err != nil {
-		t.Fatalf("build %v: %v", opts.Packages, err)
-	}
-	t.Logf("built %s in %+v", res.PluginPath, res.Timings)
-	return res
+	return c.Build(ctx)
 }
 
 // boilerplateBuild is the boilerplate plugin, built once per test binary.

@@ -99,19 +99,6 @@ func hostOptions(t *testing.T, dir, host, binaryID string) hot_compiler.Options 
 	}
 }
 
-// buildErr runs one Build with opts and returns its error.
-func buildErr(t *testing.T, opts hot_compiler.Options) error {
-	t.Helper()
-	c, err := hot_compiler.NewCompiler(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	_, err = c.Build(ctx)
-	return err
-}
-
 // runInHost runs the host binary with the plugin and env, and fails unless
 // the boilerplate controller from the plugin greeted.
 func runInHost(t *testing.T, host, plugin string, env ...string) {
@@ -158,7 +145,7 @@ func TestBuildForPGOHost(t *testing.T) {
 	runInHost(t, host, res.PluginPath)
 
 	writeCPUProfile(t, profile, sortInts)
-	err := buildErr(t, hostOptions(t, dir, host, "boilerplate-pgo-changed"))
+	_, err := tryBuild(t, hostOptions(t, dir, host, "boilerplate-pgo-changed"))
 	t.Logf("after the profile changed: %v", err)
 	for _, want := range []string{"would be refused", "-pgo (the profile's contents)", "modified at", "restore it as it was, or rebuild the host"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -181,7 +168,7 @@ func TestBuildForPGOHost(t *testing.T) {
 	if err := os.Remove(profile); err != nil {
 		t.Fatal(err)
 	}
-	err = buildErr(t, hostOptions(t, dir, host, "boilerplate-pgo-gone"))
+	_, err = tryBuild(t, hostOptions(t, dir, host, "boilerplate-pgo-gone"))
 	for _, want := range []string{"PGO profile " + profile, "restore " + profile, "rebuild the host"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("build after the profile was removed: got %v, want an error containing %q", err, want)
@@ -220,7 +207,7 @@ func TestBuildForCoverHost(t *testing.T) {
 
 	atomicDir := t.TempDir()
 	atomicHost, _ := buildTestHost(t, atomicDir, "-cover", "-covermode=atomic")
-	err := buildErr(t, hostOptions(t, atomicDir, atomicHost, "boilerplate-cover-atomic"))
+	_, err := tryBuild(t, hostOptions(t, atomicDir, atomicHost, "boilerplate-cover-atomic"))
 	for _, want := range []string{"would be refused", "-coverpkg, -covermode", "build the host without -coverpkg and -covermode"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("a host built with -covermode=atomic: got %v, want an error containing %q", err, want)

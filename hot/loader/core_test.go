@@ -20,6 +20,7 @@ import (
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	hot_plugin "github.com/hotbus/hotbus/hot/plugin"
 	"github.com/hotbus/hotbus/internal/testutil"
+	"github.com/sirupsen/logrus"
 )
 
 // waitTimeout bounds every wait in these tests.
@@ -210,17 +211,8 @@ func TestCoreWithAnotherOpener(t *testing.T) {
 	le := testutil.Logger(testutil.LogWriter(t))
 	tb := testutil.NewBus(t, le, waitTimeout)
 	dir := t.TempDir()
-	op := &fakeOpener{}
-	l := hot_loader.New(le, tb.Bus, hot_loader.Config{
-		LoaderID: "test/loader/fake",
-		Dir:      dir,
-		Watch:    true,
-		Debounce: 5 * time.Millisecond,
-	})
-	ctx, cancel := context.WithCancel(tb.Ctx)
+	l, op, ctx, cancel, exited := runFakeLoader(tb, le, dir, 0)
 	defer cancel()
-	exited := make(chan error, 1)
-	go func() { exited <- l.Execute(ctx, op) }()
 	rel, err := tb.AddController(ctx, loaderController{l}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -273,6 +265,26 @@ func TestCoreWithAnotherOpener(t *testing.T) {
 	op.waitReleased(t, "1", "2", "3")
 }
 
+// runFakeLoader runs a watching loader of fake builds (fakeOpener) in dir
+// on tb's bus, with stopTimeout (0: the default), until cancel is called or
+// the bus stops; exited receives what Execute returned.
+func runFakeLoader(tb *testutil.Bus, le *logrus.Entry, dir string, stopTimeout time.Duration) (
+	l *hot_loader.Loader, op *fakeOpener, ctx context.Context, cancel context.CancelFunc, exited <-chan error,
+) {
+	op = &fakeOpener{}
+	l = hot_loader.New(le, tb.Bus, hot_loader.Config{
+		LoaderID:    "test/loader/fake",
+		Dir:         dir,
+		Watch:       true,
+		Debounce:    5 * time.Millisecond,
+		StopTimeout: stopTimeout,
+	})
+	ctx, cancel = context.WithCancel(tb.Ctx)
+	done := make(chan error, 1)
+	go func() { done <- l.Execute(ctx, op) }()
+	return l, op, ctx, cancel, done
+}
+
 // loaderController puts a Loader's HandleDirective on the bus, as a loader
 // controller does.
 type loaderController struct {
@@ -297,18 +309,8 @@ func TestCoreStuckBuildExitingLater(t *testing.T) {
 	le := testutil.Logger(io.MultiWriter(logs, testutil.LogWriter(t)))
 	tb := testutil.NewBus(t, le, waitTimeout)
 	dir := t.TempDir()
-	op := &fakeOpener{}
-	l := hot_loader.New(le, tb.Bus, hot_loader.Config{
-		LoaderID:    "test/loader/fake",
-		Dir:         dir,
-		Watch:       true,
-		Debounce:    5 * time.Millisecond,
-		StopTimeout: 20 * time.Millisecond,
-	})
-	ctx, cancel := context.WithCancel(tb.Ctx)
+	l, op, _, cancel, exited := runFakeLoader(tb, le, dir, 20*time.Millisecond)
 	defer cancel()
-	exited := make(chan error, 1)
-	go func() { exited <- l.Execute(ctx, op) }()
 
 	const name = "test/stuck (config test/stuck-config, still in Execute)"
 	t0 := time.Now().Add(-time.Hour)

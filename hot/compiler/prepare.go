@@ -10,6 +10,7 @@ import (
 	"github.com/hotbus/hotbus/hot/compiler/analysis"
 	"github.com/hotbus/hotbus/hot/compiler/codegen"
 	"github.com/hotbus/hotbus/hot/compiler/hostpins"
+	"github.com/hotbus/hotbus/hot/compiler/internal/owned"
 	hot_manifest "github.com/hotbus/hotbus/hot/manifest"
 	"golang.org/x/tools/go/packages"
 )
@@ -94,14 +95,23 @@ func (c *Compiler) analyze(ctx context.Context, flags, env []string) (_ *analysi
 		return a, true, nil, nil
 	}
 	pre = analysis.StatFiles(c.watch)
+	// A go command killed mid-run (a change cancels the analysis) can't
+	// remove its $WORK: it makes it in a dir of hotbus's, not in the OS
+	// temp dir, removed here or, after a crash, by the sweep.
+	gotmp, err := createGoTmpDir(c.opts.CodegenDir)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	defer func() { _ = owned.Remove(gotmp) }()
 	// The analysis runs the build's go command, and compiles its export
 	// data with the build's own flags (-buildmode=plugin included), so a
 	// cold first build compiles each dependency once, for the analysis
 	// and the build alike, not twice.
 	a, err := analysis.Analyze(ctx, c.opts.WorkDir, c.opts.Packages, analysis.Options{
 		GoCommand:  c.goTool.path,
-		Env:        append([]string{"GOTOOLCHAIN=local", "GOPROXY=off"}, env...),
+		Env:        append(append([]string{"GOTOOLCHAIN=local", "GOPROXY=off"}, env...), "GOTMPDIR="+gotmp),
 		BuildFlags: flags,
+		Isolate:    isolateBuild,
 	})
 	if err != nil {
 		var ae *analysis.AnalysisError

@@ -22,6 +22,12 @@ import (
 // tool of the build starts working (not for a -V=full query), runs the
 // tool, then runs after (a shell command; "" for none).
 func toolSignal(t *testing.T, dir, realGo, after string) (bin, fifo string) {
+	return toolSignalIn(t, dir, realGo, "build", after)
+}
+
+// toolSignalIn is toolSignal for the go command's subcommand sub ("build",
+// "list": a go list -export compiles too).
+func toolSignalIn(t *testing.T, dir, realGo, sub, after string) (bin, fifo string) {
 	t.Helper()
 	bin = filepath.Join(dir, "bin")
 	fifo = filepath.Join(dir, "tool-started")
@@ -33,7 +39,7 @@ func toolSignal(t *testing.T, dir, realGo, after string) (bin, fifo string) {
 		t.Fatal(err)
 	}
 	scripts := map[string]string{
-		"go": "#!/bin/sh\nif [ \"$1\" = build ]; then\n\tshift\n\texec " + realGo + " build -toolexec=" + toolexec + " \"$@\"\nfi\nexec " + realGo + " \"$@\"\n",
+		"go": "#!/bin/sh\nif [ \"$1\" = " + sub + " ]; then\n\tshift\n\texec " + realGo + " " + sub + " -toolexec=" + toolexec + " \"$@\"\nfi\nexec " + realGo + " \"$@\"\n",
 		// mkdir is atomic: only the first tool signals.
 		"toolexec": "#!/bin/sh\ncase \"$2\" in -V=full) exec \"$@\";; esac\nif mkdir " + fifo + ".sent 2>/dev/null; then echo \"$1\" > " + fifo + "; fi\n\"$@\"\n" + after + "\n",
 	}
@@ -151,10 +157,87 @@ func TestCanceledBuildLeavesNoProcessAndNoFile(t *testing.T) {
 	if err == nil || errors.As(err, &berr) || !strings.Contains(err.Error(), "canceled") {
 		t.Errorf("Build = %v, want a cancellation", err)
 	}
-	// The killed processes are gone once the kernel has torn them down; a
-	// process that escaped the kill would stay for two minutes (the
-	// toolexec script's sleep). Processes of others can't be waited on:
-	// poll /proc, with a deadline far below those two minutes.
+	assertProcessesGone(t, dir)
+	if ents, _ := os.ReadDir(plugins); len(ents) != 0 {
+		t.Errorf("the canceled build left %v in the plugins dir", ents)
+	}
+	ents, _ := os.ReadDir(codegen)
+	for _, e := range ents {
+		if e.Name() != "units" {
+			t.Errorf("the canceled build left %s in the codegen dir", e.Name())
+		}
+	}
+}
+
+// TestCanceledAnalysisLeavesNothingInTMPDIR cancels a build while its
+// analysis's go list compiles the imports' export data: the go command
+// and the compiles it started are killed (its process group), none runs
+// on, and the go command can't remove its $WORK, which is therefore in a dir of
+// hotbus's in the codegen dir (removed with the analysis), not a
+// go-build* dir left in the OS temp dir.
+func TestCanceledAnalysisLeavesNothingInTMPDIR(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	realGo, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command")
+	}
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	// A cold build cache: the analysis compiles.
+	t.Setenv("GOCACHE", t.TempDir())
+	dir := expandFixture(t, "fixture")
+	bin, fifo := toolSignalIn(t, dir, realGo, "list", "sleep 120")
+	codegen := filepath.Join(dir, "codegen")
+	c, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
+		WorkDir:    filepath.Join(dir, "app"),
+		Packages:   []string{"./ctrl"},
+		OutputDir:  filepath.Join(dir, "plugins"),
+		CodegenDir: codegen,
+		BinaryID:   "fixture",
+		GoCommand:  filepath.Join(bin, "go"),
+		Logger:     testLogger(t),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Build(ctx)
+		done <- err
+	}()
+	select {
+	case tool := <-awaitTool(t, fifo):
+		t.Logf("the analysis runs %s: canceling it", tool)
+	case err := <-done:
+		t.Fatalf("the build ended before its analysis ran a tool: %v", err)
+	case <-time.After(5 * time.Minute):
+		t.Fatal("no tool started")
+	}
+	cancel()
+	if err := <-done; err == nil || !strings.Contains(err.Error(), "canceled") {
+		t.Errorf("Build = %v, want a cancellation", err)
+	}
+	assertProcessesGone(t, dir)
+	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+		t.Errorf("the canceled analysis left %v in TMPDIR", ents)
+	}
+	ents, _ := os.ReadDir(codegen)
+	for _, e := range ents {
+		t.Errorf("the canceled analysis left %s in the codegen dir", e.Name())
+	}
+}
+
+// assertProcessesGone fails the test for each process whose command line
+// mentions dir once the kernel had time to tear down the killed ones, and
+// kills it. A process that escaped the kill would stay for two minutes (the
+// toolexec script's sleep); processes of others can't be waited on: it
+// polls /proc, with a deadline far below those two minutes.
+func assertProcessesGone(t *testing.T, dir string) {
+	t.Helper()
 	var left []string
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if left = processesMentioning(t, dir); len(left) == 0 {
@@ -165,15 +248,6 @@ func TestCanceledBuildLeavesNoProcessAndNoFile(t *testing.T) {
 		t.Errorf("a process of the canceled build runs on: %s", p)
 		if pid, err := strconv.Atoi(strings.SplitN(p, ":", 2)[0]); err == nil {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
-		}
-	}
-	if ents, _ := os.ReadDir(plugins); len(ents) != 0 {
-		t.Errorf("the canceled build left %v in the plugins dir", ents)
-	}
-	ents, _ := os.ReadDir(codegen)
-	for _, e := range ents {
-		if e.Name() != "units" {
-			t.Errorf("the canceled build left %s in the codegen dir", e.Name())
 		}
 	}
 }
@@ -210,15 +284,18 @@ func TestWhatAKilledBuildLeftIsRemovedAtStart(t *testing.T) {
 		writeUserFile(t, plugins, n)
 	}
 	staleTree := "build-" + dead + "-" + rnd16
+	// A killed analysis's go command temp dir (GOTMPDIR) is swept alike.
+	staleGoTmp := "gotmp-" + dead + "-" + rnd16
 	keptTrees := []string{
 		"build-" + live + "-" + rnd16,              // a live compiler's
 		"build-" + dead + "-" + "fedcba9876543210", // no marker: not hotbus's
 		"build-" + dead + "-" + rnd16 + "x",
+		"gotmp-" + live + "-" + rnd16,
 	}
-	for _, n := range append([]string{staleTree}, keptTrees...) {
+	for _, n := range append([]string{staleTree, staleGoTmp}, keptTrees...) {
 		writeUserFile(t, filepath.Join(codegen, n), "plugin/go.mod")
 	}
-	for _, n := range []string{staleTree, keptTrees[0], keptTrees[2]} {
+	for _, n := range []string{staleTree, staleGoTmp, keptTrees[0], keptTrees[2], keptTrees[3]} {
 		writeUserFile(t, filepath.Join(codegen, n), ".hotbus-owned")
 	}
 	c, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
@@ -238,8 +315,10 @@ func TestWhatAKilledBuildLeftIsRemovedAtStart(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(plugins, staleTmp)); err == nil {
 		t.Errorf("the stale temporary file %s was kept", staleTmp)
 	}
-	if _, err := os.Stat(filepath.Join(codegen, staleTree)); err == nil {
-		t.Errorf("the stale build tree %s was kept", staleTree)
+	for _, n := range []string{staleTree, staleGoTmp} {
+		if _, err := os.Stat(filepath.Join(codegen, n)); err == nil {
+			t.Errorf("the stale dir %s was kept", n)
+		}
 	}
 	for _, n := range keptFiles {
 		if _, err := os.Stat(filepath.Join(plugins, n)); err != nil {

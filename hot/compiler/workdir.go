@@ -1,6 +1,8 @@
 package hot_compiler
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -30,9 +32,26 @@ import (
 // one hash in one process (two compilers on the same sources) take turns
 // on the tree: treeLocks.
 
-// buildDirName matches the names of build trees: the writer's pid and the
-// build hash.
-var buildDirName = regexp.MustCompile(`^build-([1-9][0-9]*)-[0-9a-f]{16}$`)
+// buildDirName matches the names of build trees ("build-<pid>-<build
+// hash>") and of the go command temp dirs of analyses ("gotmp-<pid>-<16 hex
+// digits>", see createGoTmpDir): the writer's pid, and 16 hex digits.
+var buildDirName = regexp.MustCompile(`^(?:build|gotmp)-([1-9][0-9]*)-[0-9a-f]{16}$`)
+
+// createGoTmpDir creates, marked as hotbus's, a dir in codegenDir for the
+// temp files of go commands that run outside a build tree (GOTMPDIR): its
+// name carries the pid, so that the sweep removes it once its writer is
+// gone.
+func createGoTmpDir(codegenDir string) (string, error) {
+	var r [8]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		return "", fmt.Errorf("codegen: %w", err)
+	}
+	dir := filepath.Join(codegenDir, "gotmp-"+strconv.Itoa(os.Getpid())+"-"+hex.EncodeToString(r[:]))
+	if err := owned.Create(dir); err != nil {
+		return "", fmt.Errorf("codegen: create the go command's temp dir %s: %w", dir, err)
+	}
+	return dir, nil
+}
 
 // treeLocks holds a mutex per build tree dir of this process. It is
 // process-wide on purpose, as the Go runtime's table of loaded plugins

@@ -152,6 +152,10 @@ type Options struct {
 	// analysis compiles then is the build's, and a cold build cache
 	// compiles each dependency once, not once for each.
 	BuildFlags []string
+	// Isolate, if set, prepares each go list before it starts: the
+	// compiler runs it in a process group of its own, killed as a whole
+	// when ctx ends, as its builds are (a go list -export compiles).
+	Isolate func(*exec.Cmd)
 }
 
 // Analyze loads the package patterns in workDir, checks their NewFactory
@@ -177,7 +181,7 @@ func Analyze(ctx context.Context, workDir string, patterns []string, opts Option
 		vars, err := goEnv(ctx, goCmd, workDir, env)
 		envCh <- envResult{vars, err}
 	}()
-	byPath, roots, err := load(ctx, goCmd, workDir, env, opts.BuildFlags, patterns)
+	byPath, roots, err := load(ctx, goRun{goCmd, workDir, env, opts.Isolate}, opts.BuildFlags, patterns)
 	ge := <-envCh
 	if ge.err != nil {
 		return nil, fmt.Errorf("analysis: %w", ge.err)

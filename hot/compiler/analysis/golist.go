@@ -59,9 +59,9 @@ type listError struct {
 // type-checked from source (typeCheck), and the build compiles them (at
 // their prefixed paths for a plugin): with a cold build cache, compiling
 // them for the analysis too would compile them twice.
-func load(ctx context.Context, goCmd, dir string, env, flags, patterns []string) (map[string]*packages.Package, []*packages.Package, error) {
+func load(ctx context.Context, run goRun, flags, patterns []string) (map[string]*packages.Package, []*packages.Package, error) {
 	args := append([]string{"-deps", "-test=false", "-pgo=off", "-buildvcs=false"}, flags...)
-	listed, err := goList(ctx, goCmd, dir, env, append(append(args, "--"), patterns...))
+	listed, err := run.list(ctx, append(append(args, "--"), patterns...))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -83,7 +83,7 @@ func load(ctx context.Context, goCmd, dir string, env, flags, patterns []string)
 	}
 	slices.Sort(imports)
 	args = append([]string{"-export", "-test=false", "-pgo=off", "-buildvcs=false"}, flags...)
-	exported, err := goList(ctx, goCmd, dir, env, append(append(args, "--"), imports...))
+	exported, err := run.list(ctx, append(append(args, "--"), imports...))
 	if err != nil {
 		return nil, nil, fmt.Errorf("compile the export data of the imports: %w", err)
 	}
@@ -113,11 +113,21 @@ func load(ctx context.Context, goCmd, dir string, env, flags, patterns []string)
 	return byPath, roots, nil
 }
 
-// goList runs goCmd list -e -json with args in dir, with the whole
-// environment env, and returns the packages it prints, in its order.
-// Problems with packages are in their Error fields; an error is a failure
-// to run go list at all (a broken go.mod, an unknown flag).
-func goList(ctx context.Context, goCmd, dir string, env, args []string) ([]*listedPackage, error) {
+// goRun is how the analysis runs the go command: which one, in which
+// dir, with which whole environment, and the caller's preparation of each
+// command (Options.Isolate, or nil).
+type goRun struct {
+	goCmd, dir string
+	env        []string
+	isolate    func(*exec.Cmd)
+}
+
+// list runs go list -e -json with args and returns the packages it
+// prints, in its order. Problems with packages are in their Error fields;
+// an error is a failure to run go list at all (a broken go.mod, an
+// unknown flag).
+func (r goRun) list(ctx context.Context, args []string) ([]*listedPackage, error) {
+	goCmd, dir, env := r.goCmd, r.dir, r.env
 	args = append([]string{"list", "-e", "-json=" + listFields}, args...)
 	cmd := exec.CommandContext(ctx, goCmd, args...)
 	cmd.Dir, cmd.Env = dir, env
@@ -127,9 +137,16 @@ func goList(ctx context.Context, goCmd, dir string, env, args []string) ([]*list
 		cmd.Env = append(env[:len(env):len(env)], "PWD="+dir)
 	}
 	cmd.WaitDelay = 30 * time.Second
+	if r.isolate != nil {
+		r.isolate(cmd)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			// Killed because the analysis was canceled: say that.
+			return nil, fmt.Errorf("run %s list in %s: %w", goCmd, dir, context.Cause(ctx))
+		}
 		if msg := strings.TrimSpace(stderr.String()); msg != "" {
 			err = fmt.Errorf("%w: %s", err, msg)
 		}

@@ -73,7 +73,10 @@ func runChild(t *testing.T, path, exampleField string) string {
 	le.Logger.AddHook(hook)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c, err := hot_ipc.Start(ctx, hot_ipc.StartConfig{Path: path, SHA256: sum[:], Logger: le, SocketDir: t.TempDir()})
+	// The default socket dir: the OS temp dir, or /tmp when that is too
+	// long for a socket path (a test's own temp dir can be, under a long
+	// TMPDIR).
+	c, err := hot_ipc.Start(ctx, hot_ipc.StartConfig{Path: path, SHA256: sum[:], Logger: le})
 	if err != nil {
 		t.Fatalf("start child %s: %v", path, err)
 	}

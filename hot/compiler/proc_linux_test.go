@@ -123,36 +123,7 @@ func TestCanceledBuildLeavesNoProcessAndNoFile(t *testing.T) {
 	bin, fifo := toolSignal(t, dir, realGo, "sleep 120")
 	plugins := filepath.Join(dir, "plugins")
 	codegen := filepath.Join(dir, "codegen")
-	c, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
-		WorkDir:    filepath.Join(dir, "app"),
-		Packages:   []string{"./ctrl"},
-		OutputDir:  plugins,
-		CodegenDir: codegen,
-		BinaryID:   "fixture",
-		GoCommand:  filepath.Join(bin, "go"),
-		Logger:     testLogger(t),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		_, err := c.Build(ctx)
-		done <- err
-	}()
-	started := awaitTool(t, fifo)
-	select {
-	case tool := <-started:
-		t.Logf("the build runs %s: canceling it", tool)
-	case err := <-done:
-		t.Fatalf("the build ended before running a tool: %v", err)
-	case <-time.After(5 * time.Minute):
-		t.Fatal("no tool started")
-	}
-	cancel()
-	err = <-done
+	err = buildCanceledAtTool(t, dir, bin, fifo, "the build")
 	var berr *hot_compiler.BuildError
 	if err == nil || errors.As(err, &berr) || !strings.Contains(err.Error(), "canceled") {
 		t.Errorf("Build = %v, want a cancellation", err)
@@ -190,11 +161,30 @@ func TestCanceledAnalysisLeavesNothingInTMPDIR(t *testing.T) {
 	dir := expandFixture(t, "fixture")
 	bin, fifo := toolSignalIn(t, dir, realGo, "list", "sleep 120")
 	codegen := filepath.Join(dir, "codegen")
+	if err := buildCanceledAtTool(t, dir, bin, fifo, "the analysis"); err == nil || !strings.Contains(err.Error(), "canceled") {
+		t.Errorf("Build = %v, want a cancellation", err)
+	}
+	assertProcessesGone(t, dir)
+	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+		t.Errorf("the canceled analysis left %v in TMPDIR", ents)
+	}
+	ents, _ := os.ReadDir(codegen)
+	for _, e := range ents {
+		t.Errorf("the canceled analysis left %s in the codegen dir", e.Name())
+	}
+}
+
+// buildCanceledAtTool builds the fixture in dir (plugins and codegen
+// dirs inside it) with the go command wrapper of toolSignal in bin,
+// cancels the build as soon as the first tool starts (what names the step
+// that runs it, for the log), and returns what Build returned.
+func buildCanceledAtTool(t *testing.T, dir, bin, fifo, what string) error {
+	t.Helper()
 	c, err := hot_compiler.NewCompiler(context.Background(), hot_compiler.Options{
 		WorkDir:    filepath.Join(dir, "app"),
 		Packages:   []string{"./ctrl"},
 		OutputDir:  filepath.Join(dir, "plugins"),
-		CodegenDir: codegen,
+		CodegenDir: filepath.Join(dir, "codegen"),
 		BinaryID:   "fixture",
 		GoCommand:  filepath.Join(bin, "go"),
 		Logger:     testLogger(t),
@@ -211,24 +201,14 @@ func TestCanceledAnalysisLeavesNothingInTMPDIR(t *testing.T) {
 	}()
 	select {
 	case tool := <-awaitTool(t, fifo):
-		t.Logf("the analysis runs %s: canceling it", tool)
+		t.Logf("%s runs %s: canceling it", what, tool)
 	case err := <-done:
-		t.Fatalf("the build ended before its analysis ran a tool: %v", err)
+		t.Fatalf("%s ended before running a tool: %v", what, err)
 	case <-time.After(5 * time.Minute):
 		t.Fatal("no tool started")
 	}
 	cancel()
-	if err := <-done; err == nil || !strings.Contains(err.Error(), "canceled") {
-		t.Errorf("Build = %v, want a cancellation", err)
-	}
-	assertProcessesGone(t, dir)
-	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
-		t.Errorf("the canceled analysis left %v in TMPDIR", ents)
-	}
-	ents, _ := os.ReadDir(codegen)
-	for _, e := range ents {
-		t.Errorf("the canceled analysis left %s in the codegen dir", e.Name())
-	}
+	return <-done
 }
 
 // assertProcessesGone fails the test for each process whose command line

@@ -13,6 +13,7 @@ require (
 	github.com/sirupsen/logrus v1.9.5-0.20260508084601-d4a50659cfd6
 	github.com/urfave/cli/v3 v3.14.0
 	golang.org/x/mod v0.36.0
+	golang.org/x/sys v0.45.0
 	golang.org/x/tools v0.45.0
 	google.golang.org/grpc v1.61.0
 	gopkg.in/yaml.v2 v2.4.0
@@ -29,7 +30,6 @@ require (
 	github.com/pkg/errors v0.9.1 // indirect
 	golang.org/x/net v0.54.0 // indirect
 	golang.org/x/sync v0.20.0 // indirect
-	golang.org/x/sys v0.45.0 // indirect
 	golang.org/x/text v0.37.0 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20231106174013-bbf56f31fb17 // indirect
 	google.golang.org/protobuf v1.36.11 // indirect

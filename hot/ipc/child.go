@@ -301,7 +301,9 @@ func (c *Child) startFailed(err error, deadline time.Time, timeout time.Duration
 		}
 		wait.Stop()
 	}
-	exited := c.proc != nil && c.proc.exitState() != nil
+	// go-plugin kills the process itself when its StartTimeout ends, so a
+	// reaped process may be one that hung: only an exit of its own is one.
+	exited := c.proc != nil && c.proc.exitedByItself()
 	c.kill()
 	if c.proc == nil || c.proc.pid == 0 {
 		return fmt.Errorf("start child %s: %w", path, err)

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/go-plugin/runner"
 )
@@ -25,6 +26,10 @@ type procRunner struct {
 	done     chan struct{}
 	waitOnce sync.Once
 	waitErr  error
+
+	// killed is set when Kill signalled a process not yet reaped: an exit
+	// by signal then is the host's doing, not the child's.
+	killed atomic.Bool
 
 	// startCtx kills the process while it ends before stopKill is called:
 	// go-plugin's Client.Start cannot be interrupted otherwise.
@@ -82,6 +87,9 @@ func (r *procRunner) Kill(context.Context) error {
 	if r.cmd.Process == nil {
 		return nil
 	}
+	if r.exitState() == nil {
+		r.killed.Store(true)
+	}
 	if err := r.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return err
 	}
@@ -96,6 +104,14 @@ func (r *procRunner) exitState() *os.ProcessState {
 	default:
 		return nil
 	}
+}
+
+// exitedByItself reports whether the process ended on its own: it was
+// reaped, and either the host never killed it or it exited with a status
+// (a child that exited just before the kill arrived).
+func (r *procRunner) exitedByItself() bool {
+	st := r.exitState()
+	return st != nil && (!r.killed.Load() || st.Exited())
 }
 
 // Diagnose adds nothing: Start reports the exit status and stderr itself.

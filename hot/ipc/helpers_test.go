@@ -56,7 +56,7 @@ func newHost(t *testing.T) *host {
 	t.Helper()
 	path, sum := buildChild(t)
 	hook := &logHook{}
-	f := &host{path: path, sum: sum, hook: hook, le: testutil.Logger(testutil.LogWriter(t), hook), socketDir: t.TempDir()}
+	f := &host{path: path, sum: sum, hook: hook, le: testutil.Logger(testutil.LogWriter(t), hook), socketDir: shortTempDir(t)}
 	t.Cleanup(func() {
 		if entries, _ := os.ReadDir(f.socketDir); len(entries) != 0 {
 			t.Errorf("socket dir not cleaned up: %v", entries)
@@ -64,6 +64,23 @@ func newHost(t *testing.T) *host {
 		assertNoChildren(t)
 	})
 	return f
+}
+
+// shortTempDir makes an empty dir, removed at the end of the test, whose
+// path leaves room for a unix socket in it: t.TempDir() adds the test's
+// name to TMPDIR, too long for a socket path under a long TMPDIR.
+func shortTempDir(t *testing.T) string {
+	t.Helper()
+	base := os.TempDir()
+	if len(base) > 40 {
+		base = "/tmp"
+	}
+	dir, err := os.MkdirTemp(base, "hotbus-ipc-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
 }
 
 // config returns a StartConfig for the fixture child with env added.

@@ -90,6 +90,43 @@ func otherLogrusFlags(t *testing.T) []string {
 	return []string{"-modfile=" + modfile}
 }
 
+// initPanicPlugins builds two plugins that link one copy of the initpanic
+// package, under an import path of this run's own, returned as pkg. The
+// package's init panics, and a process refuses a package whose init
+// panicked for good: with the fixed path, a second run of the test in one
+// process (go test -count=2) would see its first plugin refused before its
+// init could panic.
+func initPanicPlugins(t *testing.T) (a, b, pkg string) {
+	t.Helper()
+	dir := "initpanic_" + sanitize(uniq(t, "pkg"))
+	pkg = testdataPkg[:strings.Index(testdataPkg, "plugins/")] + dir
+	main, err := os.ReadFile(filepath.Join("testdata", "plugins", "initpanic", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed := `"` + testdataPkg[:strings.Index(testdataPkg, "plugins/")] + `initpanic"`
+	if !bytes.Contains(main, []byte(fixed)) {
+		t.Fatalf("testdata/plugins/initpanic/main.go does not import %s", fixed)
+	}
+	mainCopy := filepath.Join(t.TempDir(), "main.go")
+	if err := os.WriteFile(mainCopy, bytes.Replace(main, []byte(fixed), []byte(`"`+pkg+`"`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := filepath.Abs(filepath.Join("testdata", "initpanic", "initpanic.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := func(name string) string {
+		unique := name + "_" + dir
+		return buildPluginOverlay(t, "initpanic", unique, map[string]string{
+			filepath.Join("testdata", dir, "initpanic.go"):                       src,
+			filepath.Join("testdata", "plugins", "initpanic_"+unique, "main.go"): mainCopy,
+		})
+	}
+	a, b = build("a"), build("b")
+	return a, b, pkg
+}
+
 // TestFaultsBesideARunningPlugin puts the bad plugin files TestBadInputs
 // does not into a plugins dir where another plugin's controller runs: a
 // plain shared object, a plugin built against another version of a module
@@ -103,8 +140,7 @@ func TestFaultsBesideARunningPlugin(t *testing.T) {
 	other := buildPlugin(t, "other", uniq(t, "other"))
 	later := buildPlugin(t, "echov1", uniq(t, "later"))
 	logrusFork := buildPlugin(t, "echov1", uniq(t, "logrus"), otherLogrusFlags(t)...)
-	initA := buildPlugin(t, "initpanic", uniq(t, "initpanic_a"))
-	initB := buildPlugin(t, "initpanic", uniq(t, "initpanic_b"))
+	initA, initB, initPkg := initPanicPlugins(t)
 	plain := buildPlainSharedObject(t)
 
 	dir := t.TempDir()
@@ -151,9 +187,7 @@ func TestFaultsBesideARunningPlugin(t *testing.T) {
 		// A second plugin linking the package whose init did not finish:
 		// the runtime would run that init again and abort the process.
 		b := publish(t, initB, dir, "initpanic-b.cbus.so")
-		expectFailed(t, tb, mw, b,
-			testdataPkg[:strings.Index(testdataPkg, "plugins/")]+"initpanic (its init panicked in "+a+")",
-			"restart the host")
+		expectFailed(t, tb, mw, b, initPkg+" (its init panicked in "+a+")", "restart the host")
 	})
 
 	// Nothing but the plugins and the loader's manifest is in the dir.

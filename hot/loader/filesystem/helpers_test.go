@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,6 +89,13 @@ func testBuildFlags(t *testing.T) (flags, env []string) {
 // seconds. It returns the built file, to be copied into a plugins dir.
 func buildPlugin(t *testing.T, name, unique string, extra ...string) string {
 	t.Helper()
+	return buildPluginOverlay(t, name, unique, nil, extra...)
+}
+
+// buildPluginOverlay is buildPlugin with more files in the build's overlay:
+// each key, a path relative to this package's dir, reads as its value.
+func buildPluginOverlay(t *testing.T, name, unique string, more map[string]string, extra ...string) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds Go plugins: skipped with -short")
 	}
@@ -97,6 +105,9 @@ func buildPlugin(t *testing.T, name, unique string, extra ...string) string {
 	args = append(args, extra...)
 	pkg := name + "_" + sanitize(unique)
 	key := strings.Join(append(slices.Clone(args), name, pkg), " ")
+	for _, k := range slices.Sorted(maps.Keys(more)) {
+		key += " " + k + "=" + more[k]
+	}
 	v, _ := builds.LoadOrStore(key, &pluginBuild{})
 	pb := v.(*pluginBuild)
 	pb.once.Do(func() {
@@ -105,10 +116,13 @@ func buildPlugin(t *testing.T, name, unique string, extra ...string) string {
 			pb.err = err
 			return
 		}
-		src := filepath.Join(wd, "testdata", "plugins", name, "main.go")
-		overlay, err := json.Marshal(map[string]map[string]string{"Replace": {
-			filepath.Join(wd, "testdata", "plugins", pkg, "main.go"): src,
-		}})
+		replace := map[string]string{
+			filepath.Join(wd, "testdata", "plugins", pkg, "main.go"): filepath.Join(wd, "testdata", "plugins", name, "main.go"),
+		}
+		for k, v := range more {
+			replace[filepath.Join(wd, k)] = v
+		}
+		overlay, err := json.Marshal(map[string]map[string]string{"Replace": replace})
 		if err != nil {
 			pb.err = err
 			return

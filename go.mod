@@ -16,6 +16,7 @@ require (
 	golang.org/x/sys v0.45.0
 	golang.org/x/tools v0.45.0
 	google.golang.org/grpc v1.61.0
+	google.golang.org/protobuf v1.36.11
 	gopkg.in/yaml.v2 v2.4.0
 )
 
@@ -32,5 +33,4 @@ require (
 	golang.org/x/sync v0.20.0 // indirect
 	golang.org/x/text v0.37.0 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20231106174013-bbf56f31fb17 // indirect
-	google.golang.org/protobuf v1.36.11 // indirect
 )

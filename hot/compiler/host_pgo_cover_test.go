@@ -3,12 +3,9 @@ package hot_compiler_test
 import (
 	"context"
 	"debug/buildinfo"
-	"encoding/json"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/pprof"
 	"slices"
 	"strings"
 	"testing"
@@ -16,58 +13,49 @@ import (
 
 	hot_compiler "github.com/hotbus/hotbus/hot/compiler"
 	"github.com/hotbus/hotbus/internal/hostinfo"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
-// encodeJSON is a workload to profile: JSON encoding and sorting, Go code
-// that the runtime (maps, allocation) and the packages a host links run
-// too. It returns how many fields it sorted.
-func encodeJSON(t *testing.T) int {
-	m := make(map[string][]string, 64)
-	for i := range 64 {
-		m[strings.Repeat("k", i)] = strings.Fields(strings.Repeat("v ", i))
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	parts := strings.Split(string(b), ",")
-	slices.Sort(parts)
-	return len(parts)
-}
-
-// sortInts is another workload: filling maps of ints and sorting.
-func sortInts(*testing.T) int {
-	m := make(map[int]int, 4096)
-	for i := range 4096 {
-		m[i*7919%4096] = i
-	}
-	keys := slices.Collect(maps.Keys(m))
-	slices.Sort(keys)
-	return len(keys)
-}
-
-// writeCPUProfile writes a valid CPU profile to path: runtime/pprof's
-// record of a short run of work.
-func writeCPUProfile(t *testing.T, path string, work func(*testing.T) int) {
+// writePGOProfile writes a CPU profile (pprof's protobuf) to path whose
+// only samples are calls of callee from main.main. PGO takes the callee of
+// a hot edge as hot and lets it be inlined with a budget of 2000 instead of
+// 80, so a callee too big to inline otherwise (fmt.Sprintf costs 192) is
+// exported with its body: its package's export data, and so the package
+// hash the Go runtime compares at plugin.Open, follows the profile. A
+// profile sampled from a real run is not deterministic: under -race and
+// load, two different workloads once gave the same hot functions.
+func writePGOProfile(t *testing.T, path, callee string) {
 	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
+	str := []string{"", "samples", "count", "cpu", "nanoseconds", "main.main", callee, "main.go"}
+	idx := func(s string) uint64 { return uint64(slices.Index(str, s)) }
+	varint := func(b []byte, num protowire.Number, v uint64) []byte {
+		return protowire.AppendVarint(protowire.AppendTag(b, num, protowire.VarintType), v)
+	}
+	msg := func(b []byte, num protowire.Number, v []byte) []byte {
+		return protowire.AppendBytes(protowire.AppendTag(b, num, protowire.BytesType), v)
+	}
+	var p []byte
+	// sample_type = 1: samples/count and cpu/nanoseconds.
+	p = msg(p, 1, varint(varint(nil, 1, idx("samples")), 2, idx("count")))
+	p = msg(p, 1, varint(varint(nil, 1, idx("cpu")), 2, idx("nanoseconds")))
+	// sample = 2: the stack, leaf first (location 1 in callee, location 2
+	// in main.main), then the values.
+	p = msg(p, 2, varint(varint(varint(varint(nil, 1, 1), 1, 2), 2, 1000), 2, 1000*10_000_000))
+	// Per function: location = 4 {id = 1, line = 4 {function_id = 1,
+	// line = 2}} and function = 5 {id = 1, name = 2, system_name = 3,
+	// filename = 4, start_line = 5}.
+	for id, name := range []string{callee, "main.main"} {
+		id := uint64(id + 1)
+		p = msg(p, 4, msg(varint(nil, 1, id), 4, varint(varint(nil, 1, id), 2, 12)))
+		p = msg(p, 5, varint(varint(varint(varint(varint(nil, 1, id), 2, idx(name)), 3, idx(name)), 4, idx("main.go")), 5, 10))
+	}
+	// string_table = 6.
+	for _, s := range str {
+		p = msg(p, 6, []byte(s))
+	}
+	if err := os.WriteFile(path, p, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	if err := pprof.StartCPUProfile(f); err != nil {
-		t.Skipf("CPU profiling is in use (go test -cpuprofile?): %v", err)
-	}
-	end := time.Now().Add(300 * time.Millisecond)
-	n := 0
-	for time.Now().Before(end) {
-		n += work(t)
-	}
-	pprof.StopCPUProfile()
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("profiled %d work items into %s", n, path)
 }
 
 // buildTestHost builds the test host (testdata/host) with flags into dir
@@ -132,7 +120,7 @@ func TestBuildForPGOHost(t *testing.T) {
 	}
 	dir := t.TempDir()
 	profile := filepath.Join(dir, "default.pgo")
-	writeCPUProfile(t, profile, encodeJSON)
+	writePGOProfile(t, profile, "fmt.Sprintf")
 	host, settings := buildTestHost(t, dir, "-pgo="+profile)
 	if got := settings["-pgo"]; got != profile {
 		t.Fatalf("the host's build info records -pgo=%q, want %q", got, profile)
@@ -144,7 +132,7 @@ func TestBuildForPGOHost(t *testing.T) {
 	}
 	runInHost(t, host, res.PluginPath)
 
-	writeCPUProfile(t, profile, sortInts)
+	writePGOProfile(t, profile, "fmt.Sprint")
 	_, err := tryBuild(t, hostOptions(t, dir, host, "boilerplate-pgo-changed"))
 	t.Logf("after the profile changed: %v", err)
 	for _, want := range []string{"would be refused", "-pgo (the profile's contents)", "modified at", "restore it as it was, or rebuild the host"} {

@@ -71,7 +71,9 @@ func TestDroppedBuildLogsNothingMore(t *testing.T) {
 	v1 := buildPlugin(t, "echov1", uniq(t, "echov1"))
 	other := buildPlugin(t, "other", uniq(t, "other"))
 	dir := t.TempDir()
-	const wait = 500 * time.Millisecond
+	// The drop must come within this wait, the file event's debounce
+	// included: 3 s leaves room for a loaded machine, where 500 ms left little.
+	const wait = 3 * time.Second
 	tb := newTestBusWith(t, func(b bus.Bus) controller.Factory {
 		return hot_loader_filesystem.NewTestFactory(b, hot_loader_filesystem.TestHooks{StopTimeout: wait})
 	})

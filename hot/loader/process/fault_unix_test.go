@@ -183,14 +183,16 @@ func TestSecurityRefusals(t *testing.T) {
 // and starts it again; the manifest's last exit says why.
 func TestUnansweringChildKilled(t *testing.T) {
 	o := fastRestarts
-	o.PingInterval, o.PingTimeout = 100*time.Millisecond, 500*time.Millisecond
+	// The timeout leaves a loaded machine room: a child that answers late
+	// but answers must not be killed before the test stops it.
+	o.PingInterval, o.PingTimeout = 100*time.Millisecond, 2*time.Second
 	tb, mw, path, otherPID := twoChildren(t, o, "{name: frozen}")
 	rec := mw.wait(t, "a running child", path, func(p hot_manifest.Plugin) bool { return p.PID != 0 })
 	tb.logs.WaitLine(t, waitTimeout, "fixture running", "fixture-name=frozen", "pid="+strconv.Itoa(rec.PID))
 	if err := syscall.Kill(rec.PID, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
-	tb.logs.WaitLine(t, waitTimeout, "level=error", "stopped answering (no health check answer within 500ms), killed by the loader", "pid="+strconv.Itoa(rec.PID))
+	tb.logs.WaitLine(t, waitTimeout, "level=error", "stopped answering (no health check answer within 2s), killed by the loader", "pid="+strconv.Itoa(rec.PID))
 	again := mw.wait(t, "the restart", path, func(p hot_manifest.Plugin) bool { return p.Restarts == 1 && p.PID != 0 })
 	if !strings.Contains(again.LastExit, "stopped answering") || !strings.Contains(again.LastExit, "signal: killed") {
 		t.Errorf("last exit: %q, want stopped answering, killed", again.LastExit)

@@ -229,9 +229,9 @@ func TestPatternDirs(t *testing.T) {
 }
 
 // TestWatchErrorIsAChange overflows the kernel's event queue (more
-// events than /proc/sys/fs/inotify/max_queued_events before the watcher
-// reads one): the events lost are unknown, so the error is logged at
-// warn and is a change, and watching goes on.
+// events than /proc/sys/fs/inotify/max_queued_events, and than fsnotify
+// holds, before the watcher reads one): the events lost are unknown, so
+// the error is logged at warn and is a change, and watching goes on.
 func TestWatchErrorIsAChange(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes tens of thousands of files")
@@ -247,11 +247,18 @@ func TestWatchErrorIsAChange(t *testing.T) {
 	pkg := t.TempDir()
 	compilertest.Write(t, pkg, "a.go", "package pkg\n")
 	w, hook := newTestWatcher(t)
-	ctx := watchCtx(t)
+	// Tens of thousands of files and events: more time than watchCtx's on
+	// a loaded machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
 	if err := w.set([]string{filepath.Join(pkg, "a.go")}, nil); err != nil {
 		t.Fatal(err)
 	}
-	for i := range limit + 1000 {
+	// One event per file. Besides the kernel's queue, fsnotify's reader
+	// holds one read's worth of events (up to 4096) while nobody reads
+	// them: write more than both, or a reader that got to run during the
+	// writes (a loaded machine) keeps the queue from overflowing.
+	for i := range limit + 4096 + 1000 {
 		if err := os.WriteFile(filepath.Join(pkg, fmt.Sprintf("f%d.go", i)), nil, 0o644); err != nil {
 			t.Fatal(err)
 		}

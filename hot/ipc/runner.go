@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -108,10 +109,11 @@ func (r *procRunner) exitState() *os.ProcessState {
 
 // exitedByItself reports whether the process ended on its own: it was
 // reaped, and either the host never killed it or it exited with a status
-// (a child that exited just before the kill arrived).
+// (a child that exited just before the kill arrived). On Windows a killed
+// process has an exit status too, so a kill by the host decides there.
 func (r *procRunner) exitedByItself() bool {
 	st := r.exitState()
-	return st != nil && (!r.killed.Load() || st.Exited())
+	return st != nil && (!r.killed.Load() || st.Exited() && runtime.GOOS != "windows")
 }
 
 // Diagnose adds nothing: Start reports the exit status and stderr itself.
